@@ -1,0 +1,395 @@
+"""Briefs and what they are made of: series, topics, authors, photos, resources."""
+
+import math
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from .images import RandomFilename, replace_with_sanitised, validate_image_file
+from .richtext import RichTextField, sanitise_html
+
+WORDS_PER_MINUTE = 220
+
+DEFAULT_SECTION_HEADINGS = ("Policy Summary", "Policy Analysis")
+
+
+class Series(models.Model):
+    name = models.CharField(
+        max_length=100, unique=True, help_text='Shown before the number, e.g. "Foreign Policy Brief".'
+    )
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the series page address: /series/<slug>/.")
+    description = models.TextField(blank=True, help_text="A sentence or two shown on the series page.")
+    last_number = models.PositiveIntegerField(
+        default=0,
+        help_text=(
+            "The number given to the most recently published brief in this series. The next brief to be "
+            "published gets this plus one. Raise it when moving an existing series here "
+            "(set 139 so the next brief is #140); numbers are never reused."
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("briefs:series", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the topic page address: /topics/<slug>/.")
+    description = models.TextField(blank=True, help_text="A sentence or two shown on the topic page.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("briefs:topic", kwargs={"slug": self.slug})
+
+
+class Photo(models.Model):
+    """A reusable picture from the library, always with alt text and a credit."""
+
+    image = models.ImageField(
+        upload_to=RandomFilename("photos"),
+        validators=[validate_image_file],
+        width_field="width",
+        height_field="height",
+        help_text="JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels. Location and camera data are removed.",
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        max_length=250,
+        help_text="Describes the picture for people who cannot see it. Required; read aloud by screen readers.",
+    )
+    caption = models.CharField(max_length=400, blank=True, help_text="Shown under the photo, e.g. a quotation.")
+    credit = models.CharField(
+        max_length=200, blank=True, help_text='Where the photo comes from, shown as "Photo taken from: …".'
+    )
+    source_url = models.URLField(blank=True, help_text="Optional link to the photo's source; the credit links to it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    MAX_SIDE = 2400
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.alt_text[:80]
+
+    def save(self, *args, **kwargs):
+        replace_with_sanitised(self.image, max_side=self.MAX_SIDE)
+        super().save(*args, **kwargs)
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=150, unique=True, help_text="Used in the author page address: /authors/<slug>/.")
+    role = models.CharField(
+        max_length=150, blank=True, help_text='Role or title shown with the name, e.g. "Senior Fellow, Energy".'
+    )
+    bio = models.TextField(
+        blank=True, help_text="A short biography for the author page. Plain text; blank lines start paragraphs."
+    )
+    portrait = models.ImageField(
+        upload_to=RandomFilename("portraits"),
+        validators=[validate_image_file],
+        blank=True,
+        help_text="A square head-and-shoulders photo works best. Location and camera data are removed.",
+    )
+    website = models.URLField(blank=True)
+    x_url = models.URLField("X profile", blank=True)
+    linkedin_url = models.URLField("LinkedIn profile", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("briefs:author", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        replace_with_sanitised(self.portrait, max_side=800)
+        super().save(*args, **kwargs)
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        candidates = [("Website", self.website), ("X", self.x_url), ("LinkedIn", self.linkedin_url)]
+        return [(label, url) for label, url in candidates if url]
+
+
+class EngagementResource(models.Model):
+    """An organisation readers can engage with, reused across many briefs."""
+
+    name = models.CharField(max_length=200, unique=True)
+    url = models.URLField("website", help_text="The organisation's website; the name links to it.")
+    logo = models.ImageField(
+        upload_to=RandomFilename("logos"),
+        validators=[validate_image_file],
+        blank=True,
+        help_text="JPEG, PNG, WebP or GIF, at most 10 MB. Shown small beside the name.",
+    )
+    description = models.CharField(max_length=300, help_text="One sentence on what the organisation does.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        replace_with_sanitised(self.logo, max_side=400)
+        super().save(*args, **kwargs)
+
+
+class BriefQuerySet(models.QuerySet):
+    def published(self):
+        """The only door to briefs for public pages: published and not dated in the future."""
+        return self.filter(status=Brief.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self):
+        """What a card needs: series, header photo and authors, in a fixed number of queries."""
+        return self.select_related("series", "header_photo").prefetch_related(
+            Prefetch("brief_authors", queryset=BriefAuthor.objects.select_related("author"))
+        )
+
+    def for_detail(self):
+        """Everything the brief page shows, in a fixed number of queries."""
+        return self.for_listing().prefetch_related(
+            Prefetch("sections", queryset=Section.objects.select_related("photo")),
+            Prefetch("brief_resources", queryset=BriefResource.objects.select_related("resource")),
+            Prefetch("topics", queryset=Topic.objects.order_by("name")),
+        )
+
+    def filter_by(self, *, series=None, topic=None, author=None, year=None):
+        """Narrow by any combination of series, topic and author slugs and a year."""
+        queryset = self
+        if series:
+            queryset = queryset.filter(series__slug=series)
+        if topic:
+            queryset = queryset.filter(topics__slug=topic)
+        if author:
+            queryset = queryset.filter(brief_authors__author__slug=author)
+        if year:
+            queryset = queryset.filter(published_at__year=year)
+        return queryset
+
+
+class Brief(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The brief's address: /briefs/<slug>/. Keep it stable once published."
+    )
+    series = models.ForeignKey(
+        "briefs.Series",
+        on_delete=models.PROTECT,
+        related_name="briefs",
+        help_text="The brief is numbered within its series when it is first published.",
+    )
+    number = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Given once, at first publication, and never reused.",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Only published briefs whose date has come are shown to the public.",
+    )
+    published_at = models.DateTimeField(
+        "publication date",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Set automatically on publishing if empty. A future date keeps the brief hidden until then.",
+    )
+    summary = models.TextField(
+        max_length=400,
+        help_text="Two or three plain sentences, shown on cards, in search results and in link previews.",
+    )
+    header_photo = models.ForeignKey(
+        "briefs.Photo",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Shown at the top of the brief and on its card, with its credit.",
+    )
+    topics = models.ManyToManyField("briefs.Topic", blank=True, related_name="briefs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BriefQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            # Two staff publishing at once can never give two briefs one number.
+            models.UniqueConstraint(fields=["series", "number"], name="brief_number_unique_in_series"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(number__isnull=False, published_at__isnull=False),
+                name="published_brief_has_number_and_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"], name="brief_status_published_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("briefs:detail", kwargs={"slug": self.slug})
+
+    @property
+    def label(self) -> str:
+        """ "Foreign Policy Brief #140", or the series name alone before numbering."""
+        return f"{self.series.name} #{self.number}" if self.number else self.series.name
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def authors(self) -> list["Author"]:
+        """Authors in byline order (uses the prefetched through rows)."""
+        return [link.author for link in self.brief_authors.all()]
+
+    @property
+    def reading_minutes(self) -> int:
+        text = " ".join(strip_tags(section.body) for section in self.sections.all())
+        words = len(re.findall(r"\w+", f"{self.summary} {text}"))
+        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+    def add_default_sections(self) -> None:
+        """Give a new brief the two sections every brief starts with."""
+        Section.objects.bulk_create(
+            Section(brief=self, heading=heading, sort_order=position)
+            for position, heading in enumerate(DEFAULT_SECTION_HEADINGS)
+        )
+
+    def publish(self, *, by) -> None:
+        """Publish the brief, numbering it in its series the first time.
+
+        The series counter is incremented with a single UPDATE, which takes a
+        row lock on PostgreSQL, so concurrent publishers queue behind each other
+        and every brief gets its own number; the unique constraint backs it up.
+        """
+        if by is not None and not by.has_perm("briefs.change_brief"):
+            raise PermissionDenied("You do not have permission to publish briefs.")
+        with transaction.atomic():
+            if self.number is None:
+                Series.objects.filter(pk=self.series_id).update(last_number=F("last_number") + 1)
+                self.number = Series.objects.values_list("last_number", flat=True).get(pk=self.series_id)
+            self.status = self.Status.PUBLISHED
+            if self.published_at is None:
+                self.published_at = timezone.now()
+            self.save()
+
+    def unpublish(self, *, by) -> None:
+        """Hide the brief again; it keeps its number so links and citations stay right."""
+        if by is not None and not by.has_perm("briefs.change_brief"):
+            raise PermissionDenied("You do not have permission to unpublish briefs.")
+        self.status = self.Status.DRAFT
+        self.save(update_fields=["status", "updated_at"])
+
+    def neighbours(self) -> tuple["Brief | None", "Brief | None"]:
+        """The previous and next published briefs in the same series, by number."""
+        in_series = (
+            Brief.objects.published().filter(series_id=self.series_id).only("title", "slug", "number", "series_id")
+        )
+        previous = in_series.filter(number__lt=self.number).order_by("-number").first() if self.number else None
+        following = in_series.filter(number__gt=self.number).order_by("number").first() if self.number else None
+        return previous, following
+
+
+class BriefAuthor(models.Model):
+    """An author on a brief's byline, in order."""
+
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="brief_authors")
+    author = models.ForeignKey("briefs.Author", on_delete=models.PROTECT, related_name="author_briefs")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["brief", "author"], name="author_once_per_brief")]
+        verbose_name = "author"
+
+    def __str__(self):
+        return str(self.author)
+
+
+class Section(models.Model):
+    """One titled part of a brief's body, with an optional photo."""
+
+    class Placement(models.TextChoices):
+        TOP = "top", "Before the text, full width"
+        BOTTOM = "bottom", "After the text, full width"
+        ASIDE = "aside", "Beside the text (on wide screens)"
+
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(max_length=200)
+    body = RichTextField(blank=True)
+    photo = models.ForeignKey(
+        "briefs.Photo",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Optional. Readers can click or tap it to enlarge.",
+    )
+    photo_placement = models.CharField(max_length=10, choices=Placement, default=Placement.ASIDE)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.body = sanitise_html(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def anchor(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-") or f"section-{self.pk}"
+
+
+class BriefResource(models.Model):
+    """An engagement resource listed on a brief, in order."""
+
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="brief_resources")
+    resource = models.ForeignKey("briefs.EngagementResource", on_delete=models.PROTECT, related_name="resource_briefs")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["brief", "resource"], name="resource_once_per_brief")]
+        verbose_name = "engagement resource"
+
+    def __str__(self):
+        return str(self.resource)

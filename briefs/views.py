@@ -1,0 +1,118 @@
+"""Public pages: the dashboard, brief pages and the series/topic/author listings."""
+
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView
+
+from .forms import BriefFilterForm
+from .models import Author, Brief, Series, Topic
+from .sharing import share_links
+
+BRIEFS_PER_PAGE = 12
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, BRIEFS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def dashboard(request):
+    """The front page: the latest brief featured, then cards with combinable filters."""
+    form = BriefFilterForm(request.GET or None)
+    filters = form.cleaned_filters()
+    briefs = Brief.objects.published().filter_by(**filters).for_listing()
+    if filters.get("topic") or filters.get("author"):
+        # Joins through many-to-many rows can repeat a brief.
+        briefs = briefs.distinct()
+    page_obj = paginate(request, briefs)
+    cards = list(page_obj.object_list)
+    # The newest brief is featured above the cards on the unfiltered first page.
+    featured = cards.pop(0) if cards and page_obj.number == 1 and not filters else None
+    return render(
+        request,
+        "briefs/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "featured": featured,
+            "briefs": cards,
+            "page_obj": page_obj,
+            "pagination_query": form.query_string(),
+        },
+    )
+
+
+def brief_detail(request, slug):
+    """A brief's page. Staff who may edit briefs also see drafts, marked as a preview."""
+    brief = Brief.objects.for_detail().filter(slug=slug).first()
+    if brief is None:
+        raise Http404("No brief at this address.")
+    is_preview = not brief.is_live
+    if is_preview and not request.user.has_perm("briefs.view_brief"):
+        raise Http404("No brief at this address.")
+    previous_brief, next_brief = brief.neighbours()
+    absolute_url = request.build_absolute_uri(brief.get_absolute_url())
+    image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
+    response = render(
+        request,
+        "briefs/brief_detail.html",
+        {
+            "brief": brief,
+            "is_preview": is_preview,
+            "previous_brief": previous_brief,
+            "next_brief": next_brief,
+            "absolute_url": absolute_url,
+            "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
+        },
+    )
+    if is_preview:
+        # A draft preview must never be kept by a shared cache.
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ListingView(DetailView):
+    """A series, topic or author page: the object, then its published briefs as cards."""
+
+    def get_briefs(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_obj"] = paginate(self.request, self.get_briefs().for_listing())
+        context["briefs"] = context["page_obj"].object_list
+        return context
+
+
+class SeriesView(ListingView):
+    model = Series
+
+    def get_briefs(self):
+        return Brief.objects.published().filter(series=self.object)
+
+
+class TopicView(ListingView):
+    model = Topic
+
+    def get_briefs(self):
+        return Brief.objects.published().filter(topics=self.object)
+
+
+class AuthorView(ListingView):
+    model = Author
+
+    def get_briefs(self):
+        return Brief.objects.published().filter(brief_authors__author=self.object)
+
+
+@never_cache
+def healthz(request):
+    """200 "ok" when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,31 @@
+"""Shared fixtures: isolated media, plain static files, a clean cache, a staff user."""
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Uploaded files go to a fresh folder per test; nothing touches ./media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # The manifest storage needs collectstatic first; tests do not.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    """A superuser editor, as the site's staff are."""
+    return django_user_model.objects.create_superuser(username="editor", email="editor@example.org", password="pw")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
