@@ -9,6 +9,7 @@ from briefs.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("newsletter/", include("newsletter.urls")),
     path("", include("briefs.urls")),
 ]
 
