@@ -2,13 +2,20 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.generic import TemplateView
 
+from briefs.feeds import LatestBriefsFeed
+from briefs.sitemaps import sitemaps
 from briefs.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("feed/", LatestBriefsFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("newsletter/", include("newsletter.urls")),
     path("", include("briefs.urls")),
 ]
