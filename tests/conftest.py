@@ -3,6 +3,8 @@
 import pytest
 from django.core.cache import cache
 
+from tests.newsletter.smtp import smtp_server  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
