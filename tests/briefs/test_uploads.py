@@ -1,0 +1,187 @@
+"""Photo uploads through the admin: bad files are refused with a clear message, good ones lose their metadata."""
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from briefs.models import Photo
+from tests.factories import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+ADD_PHOTO_URL = reverse("admin:briefs_photo_add")
+
+
+def upload_photo(client, content: bytes, name: str, content_type: str = "image/jpeg"):
+    """Send the admin's "Add photo" form as a browser would (multipart)."""
+    return client.post(
+        ADD_PHOTO_URL,
+        {
+            "image": SimpleUploadedFile(name, content, content_type=content_type),
+            "alt_text": "Ministers at the summit table",
+            "caption": "",
+            "credit": "Example Photo Agency",
+            "source_url": "",
+        },
+    )
+
+
+def stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def image_error(response) -> str:
+    """The error shown beside the image field, as the editor reads it."""
+    assert response.status_code == 200, "the form should be shown again with an error"
+    errors = response.context["adminform"].form.errors
+    assert "image" in errors
+    message = " ".join(errors["image"])
+    assert message in response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    return message
+
+
+def assert_nothing_saved(settings):
+    assert Photo.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_a_text_file_named_jpg_is_refused(staff_client, settings):
+    """Renaming notes.txt to photo.jpg does not get it into the library."""
+    response = upload_photo(staff_client, b"Meeting notes, not a picture.\n" * 20, "photo.jpg")
+
+    message = image_error(response)
+    assert "image" in message.lower()
+    assert_nothing_saved(settings)
+
+
+def test_a_truncated_jpeg_is_refused(staff_client, settings):
+    """A JPEG cut off half way (a failed upload) is refused and the editor is told to upload it again."""
+    noise = Image.frombytes("RGB", (600, 400), os.urandom(600 * 400 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="JPEG", quality=90)
+    truncated = buffer.getvalue()[: len(buffer.getvalue()) * 6 // 10]
+
+    response = upload_photo(staff_client, truncated, "summit.jpg")
+
+    message = image_error(response)
+    assert "damaged or incomplete" in message
+    assert "upload the file again" in message
+    assert_nothing_saved(settings)
+
+
+def test_an_image_over_40_megapixels_is_refused(staff_client, settings):
+    """A 7000 x 6000 picture (42 megapixels) is refused, naming the limit, even though the file is small."""
+    buffer = io.BytesIO()
+    Image.new("1", (7000, 6000), 1).save(buffer, format="PNG")
+    assert len(buffer.getvalue()) < 1024 * 1024
+
+    response = upload_photo(staff_client, buffer.getvalue(), "poster.png", "image/png")
+
+    message = image_error(response)
+    assert "7000 × 6000" in message
+    assert "40 megapixels" in message
+    assert_nothing_saved(settings)
+
+
+def test_a_file_over_10_mb_is_refused(staff_client, settings):
+    """A real image file of about 11 MB is refused, saying how big it is and what the limit is."""
+    buffer = io.BytesIO()
+    # Random pixels, stored uncompressed: a valid PNG that really is over 10 MB.
+    Image.frombytes("RGB", (2100, 1800), os.urandom(2100 * 1800 * 3)).save(buffer, format="PNG", compress_level=0)
+    assert len(buffer.getvalue()) > 10 * 1024 * 1024
+
+    response = upload_photo(staff_client, buffer.getvalue(), "scan.png", "image/png")
+
+    message = image_error(response)
+    assert "10.8 MB" in message
+    assert "at most 10 MB" in message
+    assert_nothing_saved(settings)
+
+
+@pytest.mark.parametrize(("format", "name"), [("BMP", "chart.bmp"), ("TIFF", "chart.tif")])
+def test_bmp_and_tiff_are_refused_naming_the_allowed_formats(staff_client, settings, format, name):
+    """Formats browsers cannot show well are refused with a message listing what is accepted."""
+    response = upload_photo(staff_client, image_bytes(format=format), name, "application/octet-stream")
+
+    message = image_error(response)
+    assert format in message
+    assert "JPEG, PNG, WebP or GIF" in message
+    assert_nothing_saved(settings)
+
+
+def jpeg_with_location() -> bytes:
+    """A JPEG as a phone makes it: camera make and GPS coordinates in its EXIF."""
+    exif = Image.Exif()
+    exif[0x010F] = "Example Phone Maker"  # Make
+    exif[0x0110] = "Example Phone 12"  # Model
+    exif[0x8825] = {  # GPS IFD
+        1: "N",
+        2: (51.0, 30.0, 26.0),
+        3: "W",
+        4: (0.0, 7.0, 39.0),
+    }
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 60, 40)).save(buffer, format="JPEG", exif=exif.tobytes())
+    content = buffer.getvalue()
+    assert Image.open(io.BytesIO(content)).getexif().get_ifd(0x8825), "the test file must carry GPS data"
+    return content
+
+
+def test_location_and_camera_data_are_removed_from_an_uploaded_jpeg(staff_client, settings):
+    """A phone photo with GPS coordinates is published without them, or any other EXIF."""
+    response = upload_photo(staff_client, jpeg_with_location(), "IMG_2041.jpg")
+
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    stored = Path(photo.image.path).read_bytes()
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG"
+        assert image.size == (320, 240)
+        assert dict(image.getexif()) == {}
+        assert "exif" not in image.info
+    assert b"Exif" not in stored
+    assert b"Example Phone" not in stored
+    # Only the sanitised copy is kept: no original with its metadata lies beside it.
+    assert stored_files(settings) == [Path(photo.image.path)]
+
+
+def test_stored_file_names_are_random_not_the_uploaded_name(staff_client):
+    """An uploaded file's name (which may say who or where) is not used: each photo gets a random name."""
+    for _ in range(2):
+        upload_photo(staff_client, image_bytes(), "Ambassador-Smith-secret-meeting.jpg")
+
+    names = [Path(photo.image.name) for photo in Photo.objects.all()]
+    assert len(names) == 2
+    assert names[0] != names[1]
+    for name in names:
+        assert "Smith" not in str(name)
+        assert re.fullmatch(r"[0-9a-f]{32}\.jpg", name.name)
+        assert name.parent == Path("photos")
+
+
+def test_a_photo_keeps_its_format_and_is_named_for_it(staff_client):
+    """A PNG stays a PNG (keeping sharp charts sharp) whatever extension it was uploaded with."""
+    upload_photo(staff_client, image_bytes(format="PNG", size=(200, 100)), "chart.jpeg", "image/png")
+
+    photo = Photo.objects.get()
+    assert photo.image.name.endswith(".png")
+    assert (photo.width, photo.height) == (200, 100)
+    with Image.open(photo.image.path) as image:
+        assert image.format == "PNG"
+
+
+def test_a_very_large_photo_is_scaled_down_for_the_web(staff_client):
+    """A 3000 x 2000 photo is stored at 2400 x 1600, so pages stay quick to load."""
+    upload_photo(staff_client, image_bytes(size=(3000, 2000)), "wide.jpg")
+
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (2400, 1600)
+    with Image.open(photo.image.path) as image:
+        assert image.size == (2400, 1600)
