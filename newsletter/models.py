@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -99,6 +99,15 @@ class Subscriber(models.Model):
         return settings.SITE_URL + reverse("newsletter:unsubscribe", kwargs={"token": self.token})
 
 
+class CampaignQuerySet(models.QuerySet):
+    def due(self, now):
+        """Scheduled campaigns whose time has come."""
+        return self.filter(status=Campaign.Status.SCHEDULED, scheduled_for__lte=now)
+
+    def sending(self):
+        return self.filter(status=Campaign.Status.SENDING)
+
+
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -125,6 +134,13 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set once every Delivery row exists: the audience is frozen at that
+    # moment, and a resumed send does not recompute it.
+    recipients_count = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Subscribers the campaign was addressed to."
+    )
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -135,6 +151,32 @@ class Campaign(models.Model):
     def save(self, *args, **kwargs):
         self.intro = sanitise_html(self.intro)
         super().save(*args, **kwargs)
+
+    @property
+    def is_editable(self) -> bool:
+        """Content and audience can change until the first email goes out."""
+        return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
+
+    def audience_subscribers(self) -> SubscriberQuerySet:
+        """The subscribers this campaign goes to, as of now."""
+        if self.audience == self.Audience.EVERYONE:
+            return Subscriber.objects.active()
+        return Subscriber.objects.in_audience(
+            series_ids=list(self.audience_series.values_list("pk", flat=True)),
+            topic_ids=list(self.audience_topics.values_list("pk", flat=True)),
+        )
+
+    def ordered_briefs(self) -> list:
+        """The campaign's briefs in the editor's order, with what the email shows."""
+        return [
+            link.brief
+            for link in self.campaign_briefs.select_related("brief__series", "brief__header_photo").prefetch_related(
+                "brief__brief_authors__author"
+            )
+        ]
+
+    def progress(self) -> "DeliveryProgress":
+        return self.deliveries.progress()
 
 
 class CampaignBrief(models.Model):
@@ -151,11 +193,53 @@ class CampaignBrief(models.Model):
         return str(self.brief)
 
 
+class DeliveryProgress(dict):
+    """Counts of a campaign's deliveries by outcome; ``remaining`` is queued plus in flight."""
+
+    @property
+    def total(self) -> int:
+        return sum(self[status] for status in Delivery.Status.values)
+
+    @property
+    def remaining(self) -> int:
+        return self[Delivery.Status.QUEUED] + self[Delivery.Status.SENDING]
+
+    @property
+    def done(self) -> int:
+        return self.total - self.remaining
+
+    @property
+    def percent_done(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def as_json(self) -> dict:
+        return {**self, "total": self.total, "remaining": self.remaining, "percent_done": self.percent_done}
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def claimable(self, now):
+        """Deliveries a worker may take now: queued and due, or claimed by a worker whose lease ran out."""
+        queued = Q(status=Delivery.Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        abandoned = Q(status=Delivery.Status.SENDING, claimed_until__lte=now)
+        return self.filter(queued | abandoned)
+
+    def progress(self) -> DeliveryProgress:
+        """One query: how many deliveries are in each status."""
+        counts = self.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in Delivery.Status.values})
+        return DeliveryProgress(counts)
+
+
 class Delivery(models.Model):
-    """One campaign email to one subscriber: the unit of sending, retrying and reporting."""
+    """One campaign email to one subscriber: the unit of sending, retrying and reporting.
+
+    ``queued`` → ``sending`` (claimed by one worker until ``claimed_until``) →
+    ``sent`` / ``failed`` / ``skipped``, or back to ``queued`` with a later
+    ``next_attempt_at`` after a temporary failure.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
@@ -168,6 +252,13 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Not tried again before this time.")
     message_id = models.CharField(max_length=250, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The worker that claimed the delivery, and until when the claim holds. A
+    # claim that outlives its lease belongs to a worker that died; another
+    # worker may take it over.
+    claimed_by = models.CharField(max_length=40, blank=True, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "subscriber"], name="one_delivery_per_subscriber")]
