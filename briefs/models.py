@@ -3,9 +3,9 @@
 import math
 import re
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Max, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -42,6 +42,24 @@ class Series(models.Model):
 
     def get_absolute_url(self):
         return reverse("briefs:series", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """Refuse a counter below a number already given: the next brief would need that number again."""
+        super().clean()
+        if self.pk is None:
+            return
+        highest = self.briefs.aggregate(highest=Max("number"))["highest"]
+        if highest is not None and self.last_number < highest:
+            raise ValidationError(
+                {
+                    "last_number": ValidationError(
+                        "Brief #%(highest)d has already been published in this series, so the last number "
+                        "cannot be lower than %(highest)d.",
+                        code="number_already_given",
+                        params={"highest": highest},
+                    )
+                }
+            )
 
 
 class Topic(models.Model):
@@ -260,6 +278,28 @@ class Brief(models.Model):
     def get_absolute_url(self):
         return reverse("briefs:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        """Refuse edits that would break a published brief's number or date, with a message for the form."""
+        super().clean()
+        stored = Brief.objects.filter(pk=self.pk).values("series_id", "status").first() if self.pk else None
+        if stored is None:
+            return
+        errors = {}
+        if self.number is not None and self.series_id != stored["series_id"]:
+            errors["series"] = ValidationError(
+                "This brief already has number %(number)d in its series; the number cannot move to another "
+                "series. Make a new brief in the other series instead.",
+                code="numbered_brief_series",
+                params={"number": self.number},
+            )
+        if self.status == self.Status.PUBLISHED and stored["status"] == self.Status.PUBLISHED and not self.published_at:
+            errors["published_at"] = ValidationError(
+                "A published brief needs its publication date. Enter a date, or set the status to Draft.",
+                code="published_brief_date",
+            )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def label(self) -> str:
         """ "Foreign Policy Brief #140", or the series name alone before numbering."""
@@ -301,6 +341,11 @@ class Brief(models.Model):
         if by is not None and not by.has_perm("briefs.change_brief"):
             raise PermissionDenied("You do not have permission to publish briefs.")
         with transaction.atomic():
+            if self.pk is not None:
+                # Read the number again under a row lock: two people publishing
+                # the same draft at once must not each take a number from the series.
+                stored = Brief.objects.select_for_update().filter(pk=self.pk).values_list("number", flat=True).first()
+                self.number = stored if stored is not None else self.number
             if self.number is None:
                 Series.objects.filter(pk=self.series_id).update(last_number=F("last_number") + 1)
                 self.number = Series.objects.values_list("last_number", flat=True).get(pk=self.series_id)

@@ -1,11 +1,13 @@
 """Staff write briefs in the admin: the forms an editor fills in, end to end, and what readers then see."""
 
+import datetime
 import html
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from briefs.models import Brief, Photo, Section
 from tests.factories import (
@@ -68,6 +70,12 @@ def brief_form_data(*, title, slug, series, summary, status, authors, sections=(
         data[f"brief_resources-{index}-sort_order"] = str(index)
     data.update(extra)
     return data
+
+
+def admin_date(moment) -> dict:
+    """The publication date as the admin's separate date and time boxes post it."""
+    local = timezone.localtime(moment)
+    return {"published_at_0": local.strftime("%Y-%m-%d"), "published_at_1": local.strftime("%H:%M:%S")}
 
 
 def assert_saved(response):
@@ -360,3 +368,98 @@ def test_people_who_are_not_staff_cannot_open_the_brief_admin(client, django_use
     response = client.get(ADD_BRIEF_URL)
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_a_numbered_brief_cannot_be_moved_to_another_series(staff_client):
+    """Moving Energy Brief #1 into a series that has its own #1 is refused with a message, not an error page."""
+    energy = SeriesFactory(name="Energy Brief", slug="energy")
+    foreign = SeriesFactory(name="Foreign Policy Brief", slug="foreign")
+    brief = published_brief(series=energy, title="Gas storage", slug="gas-storage")
+    published_brief(series=foreign)
+    author = AuthorFactory()
+
+    response = staff_client.post(
+        reverse("admin:briefs_brief_change", args=[brief.pk]),
+        brief_form_data(
+            title=brief.title,
+            slug=brief.slug,
+            series=foreign,
+            summary=brief.summary,
+            status=Brief.Status.PUBLISHED,
+            authors=[author],
+            **admin_date(brief.published_at),
+        ),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["series"]
+    assert "already has number 1" in errors["series"][0]
+    brief.refresh_from_db()
+    assert (brief.series, brief.number) == (energy, 1)
+
+
+def test_clearing_the_date_of_a_published_brief_is_refused(staff_client):
+    """Emptying a live brief's publication date asks for a date instead of failing or re-dating it silently."""
+    brief = published_brief(published_at=timezone.now() - datetime.timedelta(days=30))
+    original_date = brief.published_at
+
+    response = staff_client.post(
+        reverse("admin:briefs_brief_change", args=[brief.pk]),
+        brief_form_data(
+            title=brief.title,
+            slug=brief.slug,
+            series=brief.series,
+            summary=brief.summary,
+            status=Brief.Status.PUBLISHED,
+            authors=brief.authors,
+        ),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "A published brief needs its publication date." in errors["published_at"][0]
+    brief.refresh_from_db()
+    assert brief.published_at == original_date
+
+
+def test_an_editor_can_still_change_a_published_brief(staff_client):
+    """Correcting the title of a live brief saves, keeping its series, number and date."""
+    brief = published_brief(published_at=timezone.now() - datetime.timedelta(days=30))
+    byline = brief.brief_authors.get()
+    data = brief_form_data(
+        title="A corrected title",
+        slug=brief.slug,
+        series=brief.series,
+        summary=brief.summary,
+        status=Brief.Status.PUBLISHED,
+        authors=[byline.author],
+        **admin_date(brief.published_at),
+    )
+    # The byline row already exists, so it is posted as an existing row of the inline.
+    data.update({"brief_authors-INITIAL_FORMS": "1", "brief_authors-0-id": str(byline.pk)})
+
+    response = staff_client.post(reverse("admin:briefs_brief_change", args=[brief.pk]), data)
+
+    assert_saved(response)
+    updated = Brief.objects.get(pk=brief.pk)
+    assert updated.title == "A corrected title"
+    assert (updated.number, updated.published_at) == (brief.number, brief.published_at.replace(microsecond=0))
+
+
+def test_lowering_a_series_counter_below_its_briefs_is_refused(staff_client):
+    """Setting a series' last number below a number already given is refused, so publishing never fails later."""
+    series = SeriesFactory(name="Energy Brief", slug="energy")
+    published_brief(series=series)
+    published_brief(series=series)
+
+    response = staff_client.post(
+        reverse("admin:briefs_series_change", args=[series.pk]),
+        {"name": series.name, "slug": series.slug, "description": "", "last_number": "1"},
+    )
+
+    assert response.status_code == 200
+    message = " ".join(response.context["adminform"].form.errors["last_number"])
+    assert "#2" in message
+    series.refresh_from_db()
+    assert series.last_number == 2

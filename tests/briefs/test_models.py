@@ -179,3 +179,34 @@ def test_someone_without_permission_cannot_publish(django_user_model):
     draft.refresh_from_db()
     assert draft.status == Brief.Status.DRAFT
     assert draft.number is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_publishing_the_same_draft_at_once_use_one_number():
+    """A draft published twice at the same moment (a double click, two editors) becomes #1 and leaves no gap."""
+    series = SeriesFactory()
+    draft_id = BriefFactory(series=series).pk
+    start = threading.Barrier(4, timeout=30)
+    errors = []
+
+    def publish():
+        try:
+            brief = Brief.objects.get(pk=draft_id)
+            start.wait()
+            brief.publish(by=None)
+        except Exception as error:  # reported by the main thread, where pytest sees it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert Brief.objects.get(pk=draft_id).number == 1
+    assert Series.objects.get(pk=series.pk).last_number == 1
+    assert published_brief(series=series).number == 2
