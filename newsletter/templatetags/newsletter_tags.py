@@ -1,0 +1,29 @@
+"""``{% subscribe_form %}``: the compact subscribe box, usable in any template without view changes."""
+
+from django import template
+
+from ..forms import HONEYPOT_FIELD, SubscribeForm, consent_wording
+from ..models import Subscriber
+
+register = template.Library()
+
+# Which form a sign-up came from is recorded with the consent; pages name
+# themselves by their URL name, so views need not pass anything.
+_SOURCE_BY_VIEW = {
+    "briefs:dashboard": Subscriber.Source.DASHBOARD,
+    "briefs:detail": Subscriber.Source.BRIEF,
+}
+
+
+@register.inclusion_tag("newsletter/subscriber_form_compact.html", takes_context=True)
+def subscribe_form(context, source: str = ""):
+    request = context.get("request")
+    if not source:
+        view_name = getattr(getattr(request, "resolver_match", None), "view_name", "")
+        source = _SOURCE_BY_VIEW.get(view_name, Subscriber.Source.BRIEF)
+    return {
+        "form": SubscribeForm(source=source, auto_id="subscribe-box-%s"),
+        "consent_wording": consent_wording(),
+        "honeypot_field": HONEYPOT_FIELD,
+        "request": request,
+    }
