@@ -40,6 +40,9 @@ def dashboard(request):
             "briefs": cards,
             "page_obj": page_obj,
             "pagination_query": form.query_string(),
+            # One query each for the author and year filter options.
+            "filter_authors": Author.objects.only("name", "slug"),
+            "filter_years": Brief.objects.published().dates("published_at", "year", order="DESC"),
         },
     )
 
