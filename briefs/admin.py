@@ -1,10 +1,20 @@
 """Staff authoring: every model of the briefs app, with a brief form an editor can live in."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import path
 from django.utils.html import format_html
 
 from .models import Author, Brief, BriefAuthor, BriefResource, EngagementResource, Photo, Section, Series, Topic
+
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Briefs, library and newsletter"
 
 
 def thumbnail(image_field, *, size=80, alt=""):
@@ -33,6 +43,84 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class PhotoAutocompleteJsonView(AutocompleteJsonView):
+    """Photo search for the pickers: each result carries a thumbnail URL.
+
+    ``?pk=`` narrows the answer to one photo, so the picker can show the
+    thumbnail of a photo just added through the "+" pop-up.
+    """
+
+    def process_request(self, request):
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if source_field.related_model is not Photo:
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        pk = self.request.GET.get("pk")
+        if pk is not None:
+            queryset = queryset.filter(pk=pk) if pk.isdigit() else queryset.none()
+        return queryset
+
+    def serialize_result(self, obj, to_field_name):
+        return super().serialize_result(obj, to_field_name) | {
+            "thumbnail": obj.image.url if obj.image else "",
+            "alt": obj.alt_text,
+        }
+
+
+class PhotoAutocompleteSelect(AutocompleteSelect):
+    """The photo picker: searches through PhotoAdmin's own endpoint and shows thumbnails."""
+
+    url_name = "%s:briefs_photo_autocomplete"
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-photo-picker"] = ""
+        return attrs
+
+    def optgroups(self, name, value, attr=None):
+        groups = super().optgroups(name, value, attr)
+        options = [option for _, group, _ in groups for option in group if option["value"] != ""]
+        photos = Photo.objects.using(self.db).in_bulk([option["value"] for option in options])
+        for option in options:
+            photo = photos.get(option["value"])
+            if photo and photo.image:
+                option["attrs"]["data-thumbnail"] = photo.image.url
+        return groups
+
+    @property
+    def media(self):
+        # Django's own list with photo-picker.js placed after select2 and
+        # django.jQuery exist and before autocomplete.js starts the widgets.
+        extra = "" if settings.DEBUG else ".min"
+        i18n = [f"admin/js/vendor/select2/i18n/{self.i18n_name}.js"] if self.i18n_name else []
+        return forms.Media(
+            js=[
+                f"admin/js/vendor/jquery/jquery{extra}.js",
+                f"admin/js/vendor/select2/select2.full{extra}.js",
+                *i18n,
+                "admin/js/jquery.init.js",
+                "admin/js/photo-picker.js",
+                "admin/js/autocomplete.js",
+            ],
+            css={
+                "screen": [f"admin/css/vendor/select2/select2{extra}.css", "admin/css/autocomplete.css"],
+                "all": ["admin/css/briefs-admin.css"],
+            },
+        )
+
+
+class PhotoPickerMixin:
+    """Photo foreign keys listed in ``autocomplete_fields`` get the thumbnail picker."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Photo and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PhotoAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     list_display = ["preview", "alt_text", "credit", "width", "height", "created_at"]
@@ -40,6 +128,11 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ["alt_text", "caption", "credit"]
     readonly_fields = ["preview_large", "width", "height"]
     fields = ["image", "preview_large", "alt_text", "caption", "credit", "source_url", "width", "height"]
+
+    def get_urls(self):
+        # Before the default URLs, whose "<object_id>/" would swallow it.
+        autocomplete = self.admin_site.admin_view(PhotoAutocompleteJsonView.as_view(admin_site=self.admin_site))
+        return [path("autocomplete/", autocomplete, name="briefs_photo_autocomplete"), *super().get_urls()]
 
     @admin.display(description="Photo")
     def preview(self, obj):
@@ -71,8 +164,23 @@ class EngagementResourceAdmin(admin.ModelAdmin):
         return thumbnail(obj.logo, size=48, alt=f"{obj.name} logo")
 
 
+class SortableInlineForm(forms.ModelForm):
+    def has_changed(self):
+        """A new row whose only change is its position is still an empty row.
+
+        The reordering script numbers every row, including one added with
+        "Add another" and then left blank; Django skips such a row, and so
+        should we rather than demand its required fields.
+        """
+        if self.instance._state.adding:
+            return any(name != "sort_order" for name in self.changed_data)
+        return super().has_changed()
+
+
 class SortableInline:
     """Inlines ordered by ``sort_order``; admin/js/sortable-inlines.js adds drag and keyboard reordering."""
+
+    form = SortableInlineForm
 
     class Media:
         js = ["admin/js/sortable-inlines.js"]
@@ -87,7 +195,7 @@ class BriefAuthorInline(SortableInline, admin.TabularInline):
     fields = ["author", "sort_order"]
 
 
-class SectionInline(SortableInline, admin.StackedInline):
+class SectionInline(PhotoPickerMixin, SortableInline, admin.StackedInline):
     model = Section
     autocomplete_fields = ["photo"]
     extra = 0
@@ -107,7 +215,7 @@ class BriefResourceInline(SortableInline, admin.TabularInline):
 
 
 @admin.register(Brief)
-class BriefAdmin(admin.ModelAdmin):
+class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
     list_display = ["label_display", "title", "author_names", "status", "published_at"]
     list_display_links = ["label_display", "title"]
     list_filter = ["status", "series", "topics", "brief_authors__author"]
