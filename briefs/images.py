@@ -97,10 +97,10 @@ def sanitise_image(upload, *, max_side: int) -> tuple[ContentFile, int, int]:
         source_format = image.format
         animated = getattr(image, "is_animated", False)
         if source_format == "GIF" and animated:
-            # Keep animations as they are; GIF carries no EXIF or GPS data and
-            # re-saving the frames drops comments and extensions.
+            # Keep animations as they are; GIF carries no EXIF or GPS data.
+            # Pillow copies a GIF's comment into the new file unless told not to.
             buffer = io.BytesIO()
-            image.save(buffer, format="GIF", save_all=True)
+            image.save(buffer, format="GIF", save_all=True, comment=b"")
             width, height = image.size
             return ContentFile(buffer.getvalue(), name="image.gif"), width, height
 
@@ -110,11 +110,12 @@ def sanitise_image(upload, *, max_side: int) -> tuple[ContentFile, int, int]:
         if source_format == "JPEG":
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
-            image.save(buffer, format="JPEG", quality=85, optimize=True, progressive=True)
+            # An empty comment, or Pillow keeps the original's (which may say where or who).
+            image.save(buffer, format="JPEG", quality=85, optimize=True, progressive=True, comment=b"")
         elif source_format == "WEBP":
             image.save(buffer, format="WEBP", quality=85)
         elif source_format == "GIF":
-            image.save(buffer, format="GIF")
+            image.save(buffer, format="GIF", comment=b"")
         else:
             image.save(buffer, format="PNG", optimize=True)
         extension = ALLOWED_FORMATS[source_format]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from briefs.models import Photo
 from tests.factories import image_bytes
@@ -150,6 +150,72 @@ def test_location_and_camera_data_are_removed_from_an_uploaded_jpeg(staff_client
     assert b"Example Phone" not in stored
     # Only the sanitised copy is kept: no original with its metadata lies beside it.
     assert stored_files(settings) == [Path(photo.image.path)]
+
+
+SECRET = b"Taken at 12 Example Lane"
+XMP_WITH_LOCATION = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="51,30.43N"/>'
+    "</rdf:RDF></x:xmpmeta>"
+)
+
+
+def gps_exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 26.0)}
+    return exif.tobytes()
+
+
+def with_metadata(format: str) -> bytes:
+    """An image in ``format`` carrying every kind of metadata that format can hold."""
+    buffer = io.BytesIO()
+    picture = Image.new("RGB", (120, 90), (30, 120, 60))
+    if format == "JPEG":
+        picture.save(buffer, format="JPEG", exif=gps_exif(), comment=SECRET, xmp=XMP_WITH_LOCATION.encode())
+    elif format == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", SECRET.decode())
+        text.add_itxt("XML:com.adobe.xmp", XMP_WITH_LOCATION)
+        picture.save(buffer, format="PNG", exif=gps_exif(), pnginfo=text)
+    elif format == "WEBP":
+        picture.save(buffer, format="WEBP", exif=gps_exif(), xmp=XMP_WITH_LOCATION.encode())
+    elif format == "GIF":
+        picture.save(buffer, format="GIF", comment=SECRET)
+    elif format == "animated GIF":
+        frames = [Image.new("RGB", (40, 30), (80 * index, 0, 0)) for index in range(3)]
+        frames[0].save(
+            buffer, format="GIF", save_all=True, append_images=frames[1:], duration=120, loop=0, comment=SECRET
+        )
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("format", "name", "content_type"),
+    [
+        ("JPEG", "photo.jpg", "image/jpeg"),
+        ("PNG", "chart.png", "image/png"),
+        ("WEBP", "photo.webp", "image/webp"),
+        ("GIF", "logo.gif", "image/gif"),
+        ("animated GIF", "loop.gif", "image/gif"),
+    ],
+)
+def test_every_accepted_format_is_stored_without_comments_or_location(staff_client, format, name, content_type):
+    """JPEG, PNG, WebP and GIF are accepted, and no comment, EXIF, XMP or GPS data survives in any of them."""
+    upload = with_metadata(format)
+    assert SECRET in upload or b"GPSLatitude" in upload, "the test file must carry metadata"
+
+    response = upload_photo(staff_client, upload, name, content_type)
+
+    assert response.status_code == 302
+    stored = Path(Photo.objects.get().image.path).read_bytes()
+    for marker in (SECRET, b"GPSLatitude", b"Exif\x00", b"eXIf"):
+        assert marker not in stored, marker
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == format.split()[-1]
+        assert dict(image.getexif()) == {}
+        if format == "animated GIF":
+            assert image.n_frames == 3
+            assert image.info["duration"] == 120
 
 
 def test_stored_file_names_are_random_not_the_uploaded_name(staff_client):
