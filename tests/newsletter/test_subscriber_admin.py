@@ -1,0 +1,260 @@
+"""The subscriber list in the admin: counts, filters, CSV export and CSV import."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from newsletter.models import Subscriber
+from tests.factories import SeriesFactory, TopicFactory
+from tests.newsletter.smtp import body_text
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:newsletter_subscriber_changelist")
+IMPORT = reverse("admin:newsletter_subscriber_import")
+EXPORT = reverse("admin:newsletter_subscriber_export")
+
+
+def csv_upload(text: str, name: str = "people.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+def import_csv(client, text: str, **data):
+    return client.post(IMPORT, {"file": csv_upload(text), **data})
+
+
+def rows_of(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+@pytest.fixture
+def people():
+    climate = TopicFactory(name="Climate", slug="climate")
+    foreign = SeriesFactory(name="Foreign Policy Brief", slug="foreign-policy")
+    ana = Subscriber.objects.create(
+        email="ana@example.org",
+        status=Subscriber.Status.SUBSCRIBED,
+        source=Subscriber.Source.DASHBOARD,
+        wants_everything=False,
+        confirmed_at=timezone.now(),
+    )
+    ana.topics.set([climate])
+    ana.series.set([foreign])
+    Subscriber.objects.create(email="ben@example.org", status=Subscriber.Status.SUBSCRIBED)
+    Subscriber.objects.create(email="cleo@example.org")
+    Subscriber.objects.create(email="dev@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+    return ana
+
+
+# -- the list ------------------------------------------------------------------
+
+
+def test_the_list_shows_counts_by_status_and_each_subscribers_choices(staff_client, people):
+    """Staff see how many people are in each state, and each row's status, source and choices."""
+    response = staff_client.get(CHANGELIST)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "4 in total" in html
+    assert "Subscribed: <strong>2</strong>" in html
+    assert "Pending confirmation: <strong>1</strong>" in html
+    assert "Unsubscribed: <strong>1</strong>" in html
+    assert "Bounced: <strong>0</strong>" in html
+    assert "Foreign Policy Brief, Climate" in html
+    assert "Dashboard form" in html
+    assert "Everything" in html
+    assert "Import CSV" in html and "Export CSV" in html
+
+
+def test_the_list_can_be_filtered_by_status_and_searched(staff_client, people):
+    """Filtering by status and searching by address narrow the list."""
+    html = staff_client.get(CHANGELIST, {"status__exact": "pending"}).content.decode()
+    assert "cleo@example.org" in html and "ana@example.org" not in html
+    html = staff_client.get(CHANGELIST, {"q": "BEN@"}).content.decode()
+    assert "ben@example.org" in html and "cleo@example.org" not in html
+
+
+# -- export --------------------------------------------------------------------
+
+
+def test_csv_export_lists_every_subscriber_with_status_and_choices(staff_client, people):
+    """The export button downloads one row per subscriber with their status, choices and consent record."""
+    response = staff_client.get(EXPORT)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = rows_of(response)
+    assert [row["email"] for row in rows] == [
+        "ana@example.org",
+        "ben@example.org",
+        "cleo@example.org",
+        "dev@example.org",
+    ]
+    ana = rows[0]
+    assert ana["status"] == "subscribed"
+    assert ana["series"] == "foreign-policy"
+    assert ana["topics"] == "climate"
+    assert ana["source"] == "dashboard"
+    assert ana["confirmed_at"]
+    assert rows[1]["topics"] == rows[1]["series"] == ""
+
+
+def test_csv_export_follows_the_current_filter(staff_client, people):
+    """Exporting from a filtered list exports only what the list shows."""
+    rows = rows_of(staff_client.get(EXPORT, {"status__exact": "subscribed"}))
+    assert sorted(row["email"] for row in rows) == ["ana@example.org", "ben@example.org"]
+
+
+def test_csv_export_of_selected_subscribers_as_an_action(staff_client, people):
+    """The list's action exports just the ticked subscribers."""
+    response = staff_client.post(
+        CHANGELIST,
+        {"action": "export_selected_csv", "_selected_action": [people.pk]},
+    )
+    assert [row["email"] for row in rows_of(response)] == ["ana@example.org"]
+
+
+def test_csv_export_defuses_spreadsheet_formulas(staff_client):
+    """An address that starts like a formula is exported as text, so a spreadsheet does not run it."""
+    Subscriber.objects.create(email="=cmd@example.org")
+    assert rows_of(staff_client.get(EXPORT))[0]["email"] == "'=cmd@example.org"
+
+
+def test_an_exported_file_can_be_imported_again_without_duplicates(staff_client, people):
+    """Re-importing the export adds nobody: every address is already on the list."""
+    exported = staff_client.get(EXPORT).content.decode()
+    response = import_csv(staff_client, exported, consented="on", consent_note="Re-import")
+    assert response.status_code == 302
+    assert Subscriber.objects.count() == 4
+
+
+# -- import --------------------------------------------------------------------
+
+
+def test_import_without_consent_adds_pending_people_and_emails_them(staff_client, smtp_server):
+    """Without the consent box, imported people are pending and each gets a confirmation email."""
+    climate = TopicFactory(name="Climate", slug="climate")
+    response = import_csv(
+        staff_client,
+        "email,topics\nOne@Example.ORG,climate\ntwo@example.org,\n",
+    )
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert "2 subscribers added as pending; 2 confirmation email(s) sent." in messages[0]
+
+    one = Subscriber.objects.get(email="One@example.org")
+    assert one.status == Subscriber.Status.PENDING
+    assert one.source == Subscriber.Source.IMPORT
+    assert list(one.topics.all()) == [climate]
+    assert not one.wants_everything
+    assert "Imported by editor" in one.consent_note
+    assert Subscriber.objects.get(email="two@example.org").wants_everything
+
+    emails = smtp_server.wait_for(2)
+    assert sorted(message["To"] for message in emails) == ["One@example.org", "two@example.org"]
+    assert "Topic: Climate" in body_text(smtp_server.messages_to("One@example.org")[0])
+
+    # The emailed link subscribes them.
+    link = next(line for line in body_text(emails[0]).split() if "/newsletter/confirm/" in line)
+    staff_client.post(link.removeprefix("http://testserver"))
+    assert Subscriber.objects.get(email=emails[0]["To"]).status == Subscriber.Status.SUBSCRIBED
+
+
+def test_import_with_consent_subscribes_at_once_and_records_who_vouched(staff_client, smtp_server):
+    """Ticking "already consented" subscribes people without emails and notes who recorded it and when."""
+    response = import_csv(
+        staff_client,
+        "email\nfan@example.org\n",
+        consented="on",
+        consent_note="Signed up on paper at the 2026 conference",
+    )
+    assert response.status_code == 302
+    fan = Subscriber.objects.get()
+    assert fan.status == Subscriber.Status.SUBSCRIBED
+    assert fan.consent_at is not None
+    assert "Signed up on paper at the 2026 conference" in fan.consent_note
+    assert "recorded by editor" in fan.consent_note
+    assert timezone.localdate().isoformat() in fan.consent_note
+    assert smtp_server.messages == []
+
+
+def test_consent_must_say_how_it_was_given(staff_client):
+    """Ticking the consent box without saying how is refused and imports nobody."""
+    response = import_csv(staff_client, "email\nfan@example.org\n", consented="on")
+    assert response.status_code == 200
+    assert "Say how these people consented" in response.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+def test_bad_rows_are_reported_by_line_number_and_nothing_is_imported(staff_client, smtp_server):
+    """Every bad row is listed with its line, and the good rows wait until the file is fixed."""
+    TopicFactory(name="Climate", slug="climate")
+    text = (
+        "email,series,topics\n"
+        "good@example.org,,climate\n"
+        "not-an-address,,\n"
+        "ok@example.org,,\n"
+        ",,climate\n"
+        "third@example.org,no-such-series,weather\n"
+    )
+    response = import_csv(staff_client, text)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing was imported" in html
+    assert "<tr><td>3</td><td>“not-an-address” is not a valid email address.</td></tr>" in html
+    assert "<tr><td>5</td><td>The email address is missing.</td></tr>" in html
+    assert "<tr><td>6</td><td>There is no series “no-such-series”; there is no topic “weather”.</td></tr>" in html
+    assert "<td>2</td>" not in html and "<td>4</td>" not in html
+    assert not Subscriber.objects.exists()
+    assert smtp_server.messages == []
+
+
+def test_duplicates_are_skipped_whatever_their_capitals(staff_client, smtp_server):
+    """People already on the list, or listed twice, are not added again and get no email."""
+    Subscriber.objects.create(email="Known@example.org", status=Subscriber.Status.SUBSCRIBED)
+    text = "Email\nknown@EXAMPLE.org\nnew@example.org\nNEW@example.org\n new@Example.org \n"
+    response = import_csv(staff_client, text)
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert "1 subscriber added" in messages[0]
+    assert "Skipped: 1 already on the list, 2 repeated in the file." in messages[0]
+    assert sorted(Subscriber.objects.values_list("email", flat=True)) == ["Known@example.org", "new@example.org"]
+    assert [message["To"] for message in smtp_server.wait_for(1)] == ["new@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"name\nAna\n", "header row with an “email” column"),
+        (b"email\n", "The file has no rows to import"),
+        ("email\ncafé@example.org\n".encode("latin-1"), "The file is not UTF-8 text"),
+    ],
+    ids=["no-email-column", "empty", "not-utf8"],
+)
+def test_unreadable_files_get_a_clear_message(staff_client, content, expected):
+    """A file without an email column, without rows or in another encoding is explained, not imported."""
+    response = staff_client.post(IMPORT, {"file": SimpleUploadedFile("x.csv", content)})
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+def test_a_large_import_uses_few_queries(staff_client, django_assert_max_num_queries, settings):
+    """Importing a thousand people with consent takes a handful of bulk queries, not one per row."""
+    TopicFactory(name="Climate", slug="climate")
+    text = "email,topics\n" + "".join(f"person{n}@example.org,climate\n" for n in range(1000))
+    with django_assert_max_num_queries(30):
+        response = import_csv(staff_client, text, consented="on", consent_note="Conference list")
+    assert response.status_code == 302
+    assert Subscriber.objects.filter(status=Subscriber.Status.SUBSCRIBED).count() == 1000
+    assert Subscriber.topics.through.objects.count() == 1000
+
+
+def test_the_import_page_needs_a_staff_login(client):
+    """Visitors who are not logged in to the admin are sent to the login page."""
+    response = client.get(IMPORT)
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
