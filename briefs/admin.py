@@ -187,12 +187,22 @@ class SortableInline:
         css = {"all": ["admin/css/briefs-admin.css"]}
 
 
+class BylineFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {"too_few_forms": "A brief needs at least one author."}
+
+
 class BriefAuthorInline(SortableInline, admin.TabularInline):
     model = BriefAuthor
+    formset = BylineFormSet
     autocomplete_fields = ["author"]
     extra = 0
     min_num = 1
     fields = ["author", "sort_order"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # min_num alone only decides how many rows are shown; without
+        # validate_min the only author could still be deleted.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
 class SectionInline(PhotoPickerMixin, SortableInline, admin.StackedInline):

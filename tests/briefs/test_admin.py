@@ -463,3 +463,46 @@ def test_lowering_a_series_counter_below_its_briefs_is_refused(staff_client):
     assert "#2" in message
     series.refresh_from_db()
     assert series.last_number == 2
+
+
+def test_a_brief_keeps_at_least_one_author(staff_client):
+    """Removing the only author of a brief is refused with a message, so no brief goes out without a byline."""
+    brief = published_brief(published_at=timezone.now() - datetime.timedelta(days=2))
+    byline = brief.brief_authors.get()
+    data = brief_form_data(
+        title=brief.title,
+        slug=brief.slug,
+        series=brief.series,
+        summary=brief.summary,
+        status=Brief.Status.PUBLISHED,
+        authors=[byline.author],
+        **admin_date(brief.published_at),
+    )
+    data.update(
+        {"brief_authors-INITIAL_FORMS": "1", "brief_authors-0-id": str(byline.pk), "brief_authors-0-DELETE": "on"}
+    )
+
+    response = staff_client.post(reverse("admin:briefs_brief_change", args=[brief.pk]), data)
+
+    assert response.status_code == 200
+    assert "at least one author" in response.content.decode()
+    assert brief.brief_authors.count() == 1
+
+
+def test_a_new_brief_without_an_author_is_refused(staff_client):
+    """A new brief posted with no author row at all is not saved, and the editor is told why."""
+    response = staff_client.post(
+        ADD_BRIEF_URL,
+        brief_form_data(
+            title="Anonymous",
+            slug="anonymous",
+            series=SeriesFactory(),
+            summary="Nobody wrote this.",
+            status=Brief.Status.PUBLISHED,
+            authors=[],
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "A brief needs at least one author." in response.content.decode()
+    assert not Brief.objects.exists()
