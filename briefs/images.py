@@ -25,6 +25,12 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 2
 
 
+def image_format(image) -> str | None:
+    """The format as we treat it: phones save photos with a depth or HDR map as
+    MPO, a JPEG with extra pictures appended, which is a JPEG to everyone else."""
+    return "JPEG" if image.format == "MPO" else image.format
+
+
 def validate_image_file(upload) -> None:
     """Refuse files that are not a complete JPEG/PNG/WebP/GIF within our limits."""
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
@@ -37,7 +43,7 @@ def validate_image_file(upload) -> None:
     try:
         upload.seek(0)
         with Image.open(upload) as image:
-            if image.format not in ALLOWED_FORMATS:
+            if image_format(image) not in ALLOWED_FORMATS:
                 raise ValidationError(
                     "This is a %(format)s image; please upload a JPEG, PNG, WebP or GIF.",
                     code="unsupported_format",
@@ -94,7 +100,8 @@ def sanitise_image(upload, *, max_side: int) -> tuple[ContentFile, int, int]:
     """
     upload.seek(0)
     with Image.open(upload) as image:
-        source_format = image.format
+        # Only the first picture of an MPO is kept, saved as a plain JPEG.
+        source_format = image_format(image)
         animated = getattr(image, "is_animated", False)
         if source_format == "GIF" and animated:
             # Keep animations as they are; GIF carries no EXIF or GPS data.

@@ -251,3 +251,78 @@ def test_a_very_large_photo_is_scaled_down_for_the_web(staff_client):
     assert (photo.width, photo.height) == (2400, 1600)
     with Image.open(photo.image.path) as image:
         assert image.size == (2400, 1600)
+
+
+def test_a_phone_photo_with_a_depth_map_is_accepted_as_a_jpeg(staff_client):
+    """Phones save some JPEGs as MPO (a photo plus a depth or HDR map); they upload like any JPEG."""
+    photo = Image.new("RGB", (300, 200), (200, 30, 30))
+    depth_map = Image.new("RGB", (150, 100), (0, 0, 0))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="MPO", save_all=True, append_images=[depth_map], exif=gps_exif())
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+
+    response = upload_photo(staff_client, buffer.getvalue(), "IMG_1234.jpg")
+
+    assert response.status_code == 302
+    stored = Photo.objects.get()
+    assert stored.image.name.endswith(".jpg")
+    with Image.open(stored.image.path) as image:
+        assert image.format == "JPEG"
+        assert image.size == (300, 200)
+        assert dict(image.getexif()) == {}
+
+
+def test_a_photo_taken_sideways_is_stored_the_right_way_up(staff_client):
+    """A phone photo whose EXIF says "rotate 90°" is turned before the EXIF is removed, so it is not sideways."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned; rotate 90° clockwise to view.
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (10, 10, 200)).save(buffer, format="JPEG", exif=exif.tobytes())
+
+    upload_photo(staff_client, buffer.getvalue(), "portrait.jpg")
+
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (200, 300)
+    with Image.open(photo.image.path) as image:
+        assert image.size == (200, 300)
+        assert dict(image.getexif()) == {}
+
+
+def test_author_portraits_and_organisation_logos_are_checked_and_cleaned_too(staff_client, settings):
+    """The same checks guard portraits and logos: a fake image is refused, a real one loses its location."""
+    refused = staff_client.post(
+        reverse("admin:briefs_author_add"),
+        {
+            "name": "Amara Okafor",
+            "slug": "amara-okafor",
+            "portrait": SimpleUploadedFile("me.jpg", b"not a picture", content_type="image/jpeg"),
+        },
+    )
+    assert refused.status_code == 200
+    assert "portrait" in refused.context["adminform"].form.errors
+    assert stored_files(settings) == []
+
+    staff_client.post(
+        reverse("admin:briefs_author_add"),
+        {
+            "name": "Amara Okafor",
+            "slug": "amara-okafor",
+            "portrait": SimpleUploadedFile("me.jpg", jpeg_with_location(), content_type="image/jpeg"),
+        },
+    )
+    staff_client.post(
+        reverse("admin:briefs_engagementresource_add"),
+        {
+            "name": "Grain Trade Observatory",
+            "url": "https://grain.example.org/",
+            "description": "Tracks grain shipments.",
+            "logo": SimpleUploadedFile("logo.jpg", jpeg_with_location(), content_type="image/jpeg"),
+        },
+    )
+
+    files = stored_files(settings)
+    assert sorted(path.parent.name for path in files) == ["logos", "portraits"]
+    for path in files:
+        assert b"Example Phone" not in path.read_bytes()
+        with Image.open(path) as image:
+            assert dict(image.getexif()) == {}
