@@ -224,11 +224,24 @@ class BriefResourceInline(SortableInline, admin.TabularInline):
     fields = ["resource", "sort_order"]
 
 
+class TopicListFilter(admin.RelatedOnlyFieldListFilter):
+    """Topics that have briefs, plus "No topic" for briefs still without one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = "No topic"
+
+
 @admin.register(Brief)
 class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
     list_display = ["label_display", "title", "author_names", "status", "published_at"]
     list_display_links = ["label_display", "title"]
-    list_filter = ["status", "series", "topics", "brief_authors__author"]
+    list_filter = [
+        "status",
+        "series",
+        ("topics", TopicListFilter),
+        ("brief_authors__author", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}

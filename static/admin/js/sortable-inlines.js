@@ -171,7 +171,9 @@
             // After the saved object's name, which Django floats above the row.
             row.querySelector("td.original").append(controls);
         } else {
-            row.querySelector(":scope > h3").prepend(controls);
+            // Beside the heading, not in it: buttons inside an <h3> would
+            // become part of the heading's name for screen readers.
+            row.prepend(controls);
         }
     }
 
