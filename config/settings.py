@@ -237,6 +237,17 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS)
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Newsletter campaigns. The mailto half of every List-Unsubscribe header: a
+# mailbox someone reads (or a script processes), by default the sender's own.
+# ("Policy Briefs <briefs@example.org>" gives "briefs@example.org".)
+NEWSLETTER_UNSUBSCRIBE_MAILTO = os.environ.get(
+    "NEWSLETTER_UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">").strip()
+)
+# Deliveries a worker claims and records at a time. Smaller batches mean
+# fewer possible duplicates if a worker is killed outright mid-batch (see
+# newsletter/delivery.py); larger ones mean fewer database writes.
+NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "100"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,253 @@
+"""Campaign workflows: what staff do with a campaign, and what the background task does with it.
+
+Each step is a keyword-only ``campaign_<action>`` function that checks the
+campaign's state and moves it on with a conditional UPDATE, so a double click
+or two members of staff acting at once cannot send a campaign twice. Steps
+that send queue a task (``newsletter.tasks.send_campaign``) and return at
+once; the task does the sending (``newsletter.delivery``).
+
+    draft ──schedule──▶ scheduled ──(time comes)──▶ sending ──▶ sent
+      │  ◀──unschedule──    │                          │
+      └──────send now───────┴──────────────────────────┘
+    draft / scheduled / sending ──cancel──▶ cancelled
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import batched
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import mailers
+from django.db import transaction
+from django.utils import timezone
+
+from .delivery import CampaignEmail, DeliveryRun, campaign_deliver
+from .models import Campaign, Delivery, Subscriber
+
+logger = logging.getLogger(__name__)
+
+# Rows per INSERT when addressing a campaign: large enough to be quick for
+# 100,000 subscribers, small enough for SQLite's limit on query parameters.
+DELIVERY_INSERT_BATCH = 2000
+# A task sends for at most this long, then queues its own continuation, so a
+# worker asked to stop (SIGTERM) is free within about this time.
+TASK_SECONDS = 120
+# Waits before trying an unreachable SMTP server again: 30 s, 1, 2, 4 … minutes, at most 15.
+SERVER_RETRY_FIRST = timedelta(seconds=30)
+SERVER_RETRY_LONGEST = timedelta(minutes=15)
+
+SENDABLE = (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
+
+
+def _check_permission(by) -> None:
+    if by is not None and not by.has_perm("newsletter.change_campaign"):
+        raise PermissionDenied("You do not have permission to send campaigns.")
+
+
+def campaign_problems(*, campaign: Campaign) -> list[str]:
+    """What stops this campaign from being sent, in words an editor can act on."""
+    problems = []
+    if not campaign.subject.strip():
+        problems.append("Give the campaign a subject.")
+    if not campaign.campaign_briefs.exists():
+        problems.append("Add at least one brief.")
+    if (
+        campaign.audience == Campaign.Audience.SEGMENT
+        and not campaign.audience_series.exists()
+        and not campaign.audience_topics.exists()
+    ):
+        problems.append("Choose at least one series or topic for the audience, or send to every subscriber.")
+    return problems
+
+
+def _require_sendable(campaign: Campaign) -> None:
+    if campaign.status not in SENDABLE:
+        raise ValidationError(f"This campaign is {campaign.get_status_display().lower()}; it cannot be sent again.")
+    problems = campaign_problems(campaign=campaign)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _move(campaign: Campaign, *, allowed, **changes) -> None:
+    """Apply ``changes`` only if the campaign is still in one of the ``allowed`` states."""
+    updated = Campaign.objects.filter(pk=campaign.pk, status__in=allowed).update(**changes)
+    if not updated:
+        campaign.refresh_from_db(fields=["status"])
+        raise ValidationError(f"This campaign is now {campaign.get_status_display().lower()}; nothing was changed.")
+    for name, value in changes.items():
+        setattr(campaign, name, value)
+
+
+def campaign_schedule(*, campaign: Campaign, when: datetime, by=None) -> Campaign:
+    """Send the campaign at ``when`` (a future time). Rescheduling a scheduled campaign moves it."""
+    _check_permission(by)
+    if when <= timezone.now():
+        raise ValidationError("Choose a time in the future.")
+    _require_sendable(campaign)
+    with transaction.atomic():
+        _move(campaign, allowed=SENDABLE, status=Campaign.Status.SCHEDULED, scheduled_for=when)
+        _enqueue(campaign_id=campaign.pk, at=when)
+    return campaign
+
+
+def campaign_unschedule(*, campaign: Campaign, by=None) -> Campaign:
+    """Take a scheduled campaign back to draft, to edit it or send it another time."""
+    _check_permission(by)
+    _move(campaign, allowed=[Campaign.Status.SCHEDULED], status=Campaign.Status.DRAFT, scheduled_for=None)
+    return campaign
+
+
+def campaign_send_now(*, campaign: Campaign, by=None) -> Campaign:
+    """Start sending at once; the request returns as soon as the task is queued."""
+    _check_permission(by)
+    _require_sendable(campaign)
+    with transaction.atomic():
+        _move(campaign, allowed=SENDABLE, status=Campaign.Status.SENDING, started_at=timezone.now())
+        _enqueue(campaign_id=campaign.pk)
+    return campaign
+
+
+def campaign_cancel(*, campaign: Campaign, by=None) -> Campaign:
+    """Stop a campaign for good. Messages already sent stay sent; the rest are skipped."""
+    _check_permission(by)
+    with transaction.atomic():
+        _move(
+            campaign,
+            allowed=[*SENDABLE, Campaign.Status.SENDING],
+            status=Campaign.Status.CANCELLED,
+            finished_at=timezone.now(),
+        )
+        # Deliveries a worker holds right now finish their batch; workers
+        # claim nothing more from a campaign that is not sending.
+        campaign.deliveries.filter(status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, last_error="Not sent: the campaign was cancelled."
+        )
+    return campaign
+
+
+def campaign_start(*, campaign_id: int) -> bool:
+    """Move a scheduled campaign whose time has come to sending. True if this call did it."""
+    return bool(
+        Campaign.objects.due(timezone.now())
+        .filter(pk=campaign_id)
+        .update(status=Campaign.Status.SENDING, started_at=timezone.now())
+    )
+
+
+def deliveries_create(*, campaign: Campaign) -> int:
+    """Address the campaign: one queued Delivery per subscriber in its audience, frozen from now on.
+
+    Safe to run again after an interruption: existing rows are left alone
+    (``ignore_conflicts``), so nobody is addressed twice.
+    """
+    subscriber_ids = campaign.audience_subscribers().order_by().values_list("pk", flat=True)
+    for chunk in batched(subscriber_ids.iterator(chunk_size=DELIVERY_INSERT_BATCH), DELIVERY_INSERT_BATCH):
+        Delivery.objects.bulk_create(
+            [Delivery(campaign_id=campaign.pk, subscriber_id=subscriber_id) for subscriber_id in chunk],
+            ignore_conflicts=True,
+        )
+    campaign.recipients_count = campaign.deliveries.count()
+    Campaign.objects.filter(pk=campaign.pk).update(recipients_count=campaign.recipients_count)
+    return campaign.recipients_count
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str
+    text: str
+    html: str
+
+
+def campaign_preview(*, campaign: Campaign) -> Preview:
+    """The email as a subscriber will see it, with example personal links."""
+    email = CampaignEmail(campaign)
+    example = Subscriber(email="subscriber@example.org", token=uuid.UUID(int=0))
+    text, html = email.personalised(
+        unsubscribe_url=example.get_unsubscribe_url(), preferences_url=example.get_preferences_url()
+    )
+    return Preview(subject=email.subject, text=text, html=html)
+
+
+def campaign_send_test(*, campaign: Campaign, to: str, by=None) -> str:
+    """Send the campaign to one address now, marked as a test; returns its Message-ID.
+
+    Links are personal if the address belongs to a subscriber, so staff can
+    try them; otherwise they are well-formed links that lead nowhere.
+    """
+    _check_permission(by)
+    if not to:
+        raise ValidationError("Add an email address to your account to receive test emails.")
+    subscriber = Subscriber.objects.by_email(to).first() or Subscriber(email=to)
+    email = CampaignEmail(campaign, subject_prefix="[Test] ")
+    message_id = email.new_message_id()
+    message = email.message_for(subscriber, message_id=message_id)
+    message.to = [to]
+    with mailers.default as mailer:
+        mailer.send_messages([message])
+    return message_id
+
+
+def campaign_process(*, campaign_id: int, retry: int = 0) -> DeliveryRun | None:
+    """The background step: start a due campaign, address it once, send, and queue the next step.
+
+    Returns what was sent, or None if the campaign had nothing to do (not
+    due yet, cancelled, already sent).
+    """
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return None
+    if campaign.status == Campaign.Status.SCHEDULED:
+        # A rescheduled campaign has a newer task of its own; an early one just stops.
+        if not campaign_start(campaign_id=campaign_id):
+            return None
+        campaign.refresh_from_db()
+    if campaign.status != Campaign.Status.SENDING:
+        return None
+    if campaign.recipients_count is None:
+        deliveries_create(campaign=campaign)
+    run = campaign_deliver(campaign_id=campaign_id, max_seconds=TASK_SECONDS)
+    now = timezone.now()
+    if run.server_error:
+        wait = min(SERVER_RETRY_FIRST * 2**retry, SERVER_RETRY_LONGEST)
+        _enqueue(campaign_id=campaign_id, at=now + wait, retry=retry + 1)
+    elif not run.finished and run.next_due is not None:
+        # Continue now if the run stopped for time, otherwise when the next retry is due.
+        _enqueue(campaign_id=campaign_id, at=run.next_due if run.next_due > now else None, progressed=run.handled > 0)
+    return run
+
+
+def _enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, progressed: bool = True) -> None:
+    """Queue the sending task, at a later time where the task backend can defer work.
+
+    The database backend (production) can; the immediate backend used in
+    tests cannot, and runs the task inside this call. There, a follow-up that
+    has to wait is left to ``manage.py send_scheduled_campaigns`` (or a
+    test), and a follow-up without progress is not queued, so a campaign
+    cannot loop on itself.
+    """
+    from .tasks import send_campaign  # The task module imports this one.
+
+    task = send_campaign
+    if at is not None:
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=at)
+        else:
+            logger.info("Campaign %s: next step due at %s; the task backend cannot wait for it.", campaign_id, at)
+            return
+    elif not progressed:
+        return
+    task.enqueue(campaign_id=campaign_id, retry=retry)
+
+
+def campaigns_process_due() -> list[int]:
+    """Start due scheduled campaigns and resume sending ones (the cron safety net for lost tasks)."""
+    ids = list(
+        Campaign.objects.due(timezone.now())
+        .values_list("pk", flat=True)
+        .union(Campaign.objects.sending().values_list("pk", flat=True))
+    )
+    for campaign_id in ids:
+        campaign_process(campaign_id=campaign_id)
+    return ids

@@ -1,0 +1,25 @@
+"""Background tasks for the newsletter. They take ids and call the workflow functions in ``campaigns``.
+
+In production they run in ``manage.py db_worker`` (django-tasks-db); in
+tests the immediate backend runs them inside the call that queues them.
+"""
+
+from django.tasks import task
+
+from .campaigns import campaign_process
+
+
+@task()
+def send_campaign(campaign_id: int, retry: int = 0) -> dict | None:
+    """Send (or continue sending) a campaign; queues its own follow-up while work remains."""
+    run = campaign_process(campaign_id=campaign_id, retry=retry)
+    if run is None:
+        return None
+    return {
+        "sent": run.sent,
+        "failed": run.failed,
+        "skipped": run.skipped,
+        "deferred": run.deferred,
+        "server_error": run.server_error,
+        "finished": run.finished,
+    }
