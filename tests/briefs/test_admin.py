@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +25,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ADD_BRIEF_URL = reverse("admin:briefs_brief_add")
+
+
+@pytest.fixture
+def reader():
+    """A visitor who is not logged in (``client`` is the editor's own browser once ``staff_client`` is used)."""
+    return Client()
 
 
 def management_form(prefix: str, total: int, initial: int = 0, min_num: int = 0) -> dict:
@@ -132,7 +139,7 @@ def test_a_brief_saved_with_the_prefilled_sections_keeps_them(staff_client):
     assert brief.number is None
 
 
-def test_an_editor_publishes_a_complete_brief_through_the_admin(staff_client, client):
+def test_an_editor_publishes_a_complete_brief_through_the_admin(staff_client, reader):
     """A brief made in the admin forms (sections, photos, authors, resources, topics) is live with its number."""
     series = SeriesFactory(name="Foreign Policy Brief", slug="foreign-policy", last_number=139)
     header = PhotoFactory(alt_text="Harbour cranes at dawn", credit="Port Authority Archive")
@@ -185,11 +192,11 @@ def test_an_editor_publishes_a_complete_brief_through_the_admin(staff_client, cl
     assert [resource.resource for resource in brief.brief_resources.all()] == [food, ports]
     assert "<script" not in "".join(section.body for section in brief.sections.all())
 
-    dashboard = client.get(reverse("briefs:dashboard")).content.decode()
+    dashboard = reader.get(reverse("briefs:dashboard")).content.decode()
     assert "Keeping the grain corridor open" in dashboard
     assert "Foreign Policy Brief #140" in dashboard
 
-    response = client.get(brief.get_absolute_url())
+    response = reader.get(brief.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
     assert "Foreign Policy Brief #140" in page
@@ -506,3 +513,34 @@ def test_a_new_brief_without_an_author_is_refused(staff_client):
     assert response.status_code == 200
     assert "A brief needs at least one author." in response.content.decode()
     assert not Brief.objects.exists()
+
+
+def test_unpublishing_and_republishing_in_the_admin_keeps_the_number(staff_client, reader):
+    """Setting a live brief back to Draft hides it; publishing it again brings it back with the same number."""
+    series = SeriesFactory(name="Energy Brief", slug="energy")
+    brief = published_brief(series=series, title="Gas storage", published_at=timezone.now() - datetime.timedelta(1))
+    published_brief(series=series)
+    byline = brief.brief_authors.get()
+    change_url = reverse("admin:briefs_brief_change", args=[brief.pk])
+
+    def post_status(status):
+        data = brief_form_data(
+            title=brief.title,
+            slug=brief.slug,
+            series=series,
+            summary=brief.summary,
+            status=status,
+            authors=[byline.author],
+            **admin_date(brief.published_at),
+        )
+        data.update({"brief_authors-INITIAL_FORMS": "1", "brief_authors-0-id": str(byline.pk)})
+        assert_saved(staff_client.post(change_url, data))
+
+    post_status(Brief.Status.DRAFT)
+    assert reader.get(brief.get_absolute_url()).status_code == 404
+    assert Brief.objects.get(pk=brief.pk).number == 1
+
+    post_status(Brief.Status.PUBLISHED)
+    assert "Energy Brief #1" in reader.get(brief.get_absolute_url()).content.decode()
+    assert Brief.objects.get(pk=brief.pk).number == 1
+    assert published_brief(series=series).number == 3

@@ -595,3 +595,34 @@ def test_listing_pages_need_the_same_queries_for_3_or_30_briefs(client, django_a
     with django_assert_max_num_queries(8):
         client.get(subject.get_absolute_url())
     assert count_queries(client, subject.get_absolute_url()) == few
+
+
+def test_text_typed_by_editors_is_shown_as_text_never_run_as_html(client):
+    """Markup typed into titles, summaries, credits, names or descriptions appears literally on every page."""
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    series = SeriesFactory(name=f"Series {payload}", slug="tricky", description=payload)
+    author = AuthorFactory(name=f"Author {payload}", slug="tricky-author", role=payload, bio=payload)
+    topic = TopicFactory(name=f"Topic {payload}", slug="tricky-topic", description=payload)
+    photo = PhotoFactory(alt_text=f'A "quoted" alt {payload}', caption=payload, credit=payload)
+    resource = EngagementResourceFactory(name=f"Org {payload}", description=payload)
+    brief = published_brief(
+        title=f"Title {payload}",
+        summary=payload,
+        series=series,
+        authors=[author],
+        topics=[topic],
+        header_photo=photo,
+        resources=[resource],
+    )
+
+    for url in [
+        DASHBOARD,
+        brief.get_absolute_url(),
+        series.get_absolute_url(),
+        topic.get_absolute_url(),
+        author.get_absolute_url(),
+    ]:
+        page = page_text(client.get(url))
+        assert "<script>alert" not in page, url
+        assert "<img src=x" not in page, url
+        assert "&lt;script&gt;" in page, url
