@@ -88,11 +88,13 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def vertical_gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
-    # A 1-pixel-wide strip resized is far faster than drawing every row.
-    height = 256
-    strip = Image.new("RGB", (1, height))
-    strip.putdata([mix(top, bottom, y / (height - 1)) for y in range(height)])
-    return strip.resize(size, Image.Resampling.BILINEAR)
+    # A short column of colours, smoothed to full height and then stretched
+    # sideways: far faster than drawing rows or resampling a whole picture.
+    steps = 256
+    strip = Image.new("RGB", (1, steps))
+    strip.putdata([mix(top, bottom, y / (steps - 1)) for y in range(steps)])
+    column = strip.resize((1, size[1]), Image.Resampling.BILINEAR)
+    return column.resize(size, Image.Resampling.NEAREST)
 
 
 def ridge_line(rng: random.Random, width: int, base: float, amplitude: float, roughness: int) -> list[tuple]:
@@ -410,7 +412,7 @@ SCENE_PAINTERS = {
 def encode(image: Image.Image, fmt: str) -> bytes:
     buffer = io.BytesIO()
     if fmt == "JPEG":
-        image.save(buffer, format="JPEG", quality=84, optimize=True, progressive=True)
+        image.save(buffer, format="JPEG", quality=84, progressive=True)
     else:
         image.save(buffer, format=fmt, optimize=True)
     return buffer.getvalue()
