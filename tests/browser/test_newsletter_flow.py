@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from newsletter.models import Subscriber
 from newsletter.tokens import SubscriptionRequest, confirmation_token_make
-from tests.factories import SeriesFactory, TopicFactory
+from tests.factories import SeriesFactory, TopicFactory, published_brief
 from tests.newsletter.smtp import links_in
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -144,6 +144,7 @@ def test_subscribe_confirm_and_choose_topics_in_a_browser(site, smtp_server, ope
 def test_newsletter_pages_fit_phone_and_desktop_screens(site, smtp_server, open_page, width):
     """Every newsletter page fits the screen without sideways scrolling, at desktop and phone widths."""
     subscriber = Subscriber.objects.create(email="fits@example.org", status=Subscriber.Status.SUBSCRIBED)
+    brief = published_brief(published_at=timezone.now() - timedelta(days=1))
     with time_machine.travel(timezone.now() - timedelta(days=8)):
         expired = confirmation_token_make(
             request=SubscriptionRequest(email="late@example.org", source="subscribe_page", consent_wording="2026-11")
@@ -162,6 +163,7 @@ def test_newsletter_pages_fit_phone_and_desktop_screens(site, smtp_server, open_
         "preferences": f"/newsletter/preferences/{subscriber.token}/",
         "unsubscribe": f"/newsletter/unsubscribe/{subscriber.token}/",
         "dashboard-box": "/",
+        "brief-box": brief.get_absolute_url(),
     }
     open_page.error_pages.update({site.url + pages["expired"], site.url + pages["broken"]})
     for name, path in pages.items():
@@ -171,5 +173,5 @@ def test_newsletter_pages_fit_phone_and_desktop_screens(site, smtp_server, open_
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
         if name == "expired":
             assert page.get_by_role("heading", name="This confirmation link has expired").is_visible()
-        if name == "dashboard-box":
+        if name in ("dashboard-box", "brief-box"):
             assert page.get_by_role("heading", name="Subscribe to our news service").is_visible()
