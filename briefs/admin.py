@@ -7,7 +7,7 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .models import Author, Brief, BriefAuthor, BriefResource, EngagementResource, Photo, Section, Series, Topic
@@ -301,14 +301,23 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
             with transaction.atomic():
                 super().save_model(request, obj, form, change)
                 obj.publish(by=request.user)
+            self.offer_campaign(request, obj)
         else:
             super().save_model(request, obj, form, change)
+
+    def offer_campaign(self, request, brief):
+        """After publishing, offer a draft newsletter campaign for the brief (the newsletter admin fills it in)."""
+        if request.user.has_perm("newsletter.add_campaign"):
+            url = reverse("admin:newsletter_campaign_add") + f"?brief={brief.pk}"
+            link = '“{}” is published. <a href="{}">Create a newsletter campaign for this brief</a>'
+            self.message_user(request, format_html(link, brief, url), messages.INFO)
 
     @admin.action(description="Publish selected briefs", permissions=["change"])
     def publish_selected(self, request, queryset):
         count = 0
         for brief in queryset.filter(status=Brief.Status.DRAFT):
             brief.publish(by=request.user)
+            self.offer_campaign(request, brief)
             count += 1
         self.message_user(request, f"Published {count} brief(s).", messages.SUCCESS)
 

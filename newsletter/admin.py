@@ -1,19 +1,35 @@
 """Staff screens for the newsletter: subscribers (list, counts, CSV import and export) and campaigns."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
 
+from briefs.admin import SortableInline
+from briefs.models import Brief
+
+from .campaigns import (
+    campaign_cancel,
+    campaign_preview,
+    campaign_problems,
+    campaign_schedule,
+    campaign_send_now,
+    campaign_send_test,
+    campaign_unschedule,
+)
 from .forms import SubscriberImportForm
-from .models import Subscriber
+from .models import Campaign, CampaignBrief, Subscriber
 from .services import subscribers_export_csv, subscribers_import_csv
 
 # ───────────────────────── Subscribers (newsletter-subscriptions) ─────────────────────────
@@ -165,3 +181,250 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 # ─────────────────────── end of Subscribers (newsletter-subscriptions) ───────────────────────
+
+
+# ─────────────────────────── Campaigns (newsletter-campaigns) ───────────────────────────
+
+
+class CampaignScheduleForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In the site's time zone.",
+    )
+
+
+class CampaignBriefInline(SortableInline, admin.TabularInline):
+    model = CampaignBrief
+    autocomplete_fields = ["brief"]
+    extra = 0
+    min_num = 1
+    fields = ["brief", "sort_order"]
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.is_editable
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Write a campaign, preview it, test it, schedule or send it, and watch it go out."""
+
+    list_display = ["subject", "status", "audience", "scheduled_for", "progress_summary", "created_at"]
+    list_filter = ["status", "audience"]
+    search_fields = ["subject"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["audience_series", "audience_topics"]
+    inlines = [CampaignBriefInline]
+    fieldsets = [
+        (None, {"fields": ["subject", "intro"]}),
+        (
+            "Audience",
+            {
+                "fields": ["audience", "audience_series", "audience_topics"],
+                "description": (
+                    "“Subscribers of the chosen series or topics” reaches everyone who follows any of them, "
+                    "plus everyone who asked for every brief."
+                ),
+            },
+        ),
+        ("Sending", {"fields": ["status", "scheduled_for", "started_at", "finished_at", "recipients_count"]}),
+    ]
+    readonly_fields = ["status", "scheduled_for", "started_at", "finished_at", "recipients_count"]
+
+    class Media:
+        css = {"all": ["admin/css/campaign-admin.css"]}
+        js = ["admin/js/campaign-progress.js"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return ["subject", "intro", "audience", "audience_series", "audience_topics", *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        # A campaign on its way out is cancelled, not deleted: its deliveries are the record.
+        if obj is not None and obj.status in {Campaign.Status.SCHEDULED, Campaign.Status.SENDING}:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Progress")
+    def progress_summary(self, obj):
+        if obj.recipients_count is None:
+            return "—"
+        progress = obj.progress()
+        return f"{progress['sent']} sent, {progress['failed']} failed, {progress.remaining} to go"
+
+    # -- a draft for a brief that was just published --------------------------
+
+    def _brief_from_request(self, request):
+        brief_id = request.GET.get("brief", "")
+        return Brief.objects.select_related("series").filter(pk=brief_id).first() if brief_id.isdigit() else None
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("brief", None)
+        brief = self._brief_from_request(request)
+        if brief is not None:
+            initial.setdefault("subject", f"{brief.label}: {brief.title}"[:200])
+        return initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        brief = self._brief_from_request(request)
+        if isinstance(inline, CampaignBriefInline) and obj.pk is None and request.method == "GET" and brief:
+            kwargs["initial"] = [{"brief": brief.pk, "sort_order": 0}]
+        return kwargs
+
+    # -- the sending panel ----------------------------------------------------
+
+    def get_urls(self):
+        def view(function, name):
+            return path(
+                f"<int:campaign_id>/{name}/",
+                self.admin_site.admin_view(function),
+                name=f"newsletter_campaign_{name.replace('-', '_')}",
+            )
+
+        return [
+            view(self.preview_view, "preview"),
+            view(self.preview_text_view, "preview-text"),
+            view(self.progress_view, "progress"),
+            view(self.send_test_view, "send-test"),
+            view(self.schedule_view, "schedule"),
+            view(self.unschedule_view, "unschedule"),
+            view(self.send_now_view, "send-now"),
+            view(self.cancel_view, "cancel"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        campaign = self.get_object(request, object_id)
+        if campaign is not None:
+            initial_time = campaign.scheduled_for or (timezone.now() + timedelta(hours=1)).replace(second=0)
+            extra_context = {
+                "campaign": campaign,
+                "progress": campaign.progress() if campaign.recipients_count is not None else None,
+                "problems": campaign_problems(campaign=campaign) if campaign.is_editable else [],
+                "schedule_form": CampaignScheduleForm(
+                    initial={"scheduled_for": timezone.localtime(initial_time).replace(tzinfo=None)}
+                ),
+                "can_send": self.has_change_permission(request, campaign),
+                **(extra_context or {}),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _campaign(self, request, campaign_id, *, change: bool) -> Campaign:
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        allowed = self.has_change_permission if change else self.has_view_permission
+        if not allowed(request, campaign):
+            raise PermissionDenied
+        return campaign
+
+    def _back(self, campaign):
+        return redirect("admin:newsletter_campaign_change", campaign.pk)
+
+    def _act(self, request, campaign, action, success: str):
+        """Run a workflow step from a POST, reporting the outcome as an admin message."""
+        try:
+            action()
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            self.message_user(request, success, messages.SUCCESS)
+        return self._back(campaign)
+
+    def preview_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=False)
+        return HttpResponse(campaign_preview(campaign=campaign).html)
+
+    def preview_text_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=False)
+        preview = campaign_preview(campaign=campaign)
+        return HttpResponse(f"Subject: {preview.subject}\n\n{preview.text}", content_type="text/plain; charset=utf-8")
+
+    def progress_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=False)
+        return JsonResponse(
+            {
+                "status": campaign.status,
+                "status_label": campaign.get_status_display(),
+                "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
+                **campaign.progress().as_json(),
+            }
+        )
+
+    @method_decorator(require_POST)
+    def send_test_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        try:
+            campaign_send_test(campaign=campaign, to=request.user.email, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        except (OSError, ValueError) as error:
+            # smtplib's errors are OSErrors; staff need to know the test did not go.
+            self.message_user(request, f"The test email could not be sent: {error}", messages.ERROR)
+        else:
+            self.message_user(request, f"A test email is on its way to {request.user.email}.", messages.SUCCESS)
+        return self._back(campaign)
+
+    @method_decorator(require_POST)
+    def schedule_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        form = CampaignScheduleForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Choose a valid date and time to send the campaign.", messages.ERROR)
+            return self._back(campaign)
+        when = form.cleaned_data["scheduled_for"]
+        return self._act(
+            request,
+            campaign,
+            lambda: campaign_schedule(campaign=campaign, when=when, by=request.user),
+            f"Scheduled to go out on {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}.",
+        )
+
+    @method_decorator(require_POST)
+    def unschedule_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        return self._act(
+            request,
+            campaign,
+            lambda: campaign_unschedule(campaign=campaign, by=request.user),
+            "The campaign is a draft again; nothing will be sent until you schedule or send it.",
+        )
+
+    @method_decorator(require_POST)
+    def send_now_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        return self._act(
+            request,
+            campaign,
+            lambda: campaign_send_now(campaign=campaign, by=request.user),
+            "Sending has started. This page shows the progress; you can leave it at any time.",
+        )
+
+    @method_decorator(require_POST)
+    def cancel_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        return self._act(
+            request,
+            campaign,
+            lambda: campaign_cancel(campaign=campaign, by=request.user),
+            "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
+        )
+
+
+# ───────────────────────── end of Campaigns (newsletter-campaigns) ─────────────────────────

@@ -243,11 +243,7 @@ def _enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, pr
 
 def campaigns_process_due() -> list[int]:
     """Start due scheduled campaigns and resume sending ones (the cron safety net for lost tasks)."""
-    ids = list(
-        Campaign.objects.due(timezone.now())
-        .values_list("pk", flat=True)
-        .union(Campaign.objects.sending().values_list("pk", flat=True))
-    )
+    ids = list((Campaign.objects.due(timezone.now()) | Campaign.objects.sending()).values_list("pk", flat=True))
     for campaign_id in ids:
         campaign_process(campaign_id=campaign_id)
     return ids
