@@ -1,16 +1,19 @@
 """Subscribing: the form, the confirmation email through a real SMTP server, the confirm page, and abuse limits."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.urls import reverse
 from django.utils import timezone
 
 from newsletter.forms import CONSENT_WORDING_VERSION
 from newsletter.models import Subscriber
+from newsletter.services import ConfirmOutcome, subscription_confirm
+from newsletter.tokens import SubscriptionRequest
 from tests.factories import SeriesFactory, TopicFactory, published_brief
 from tests.newsletter.smtp import body_html, body_text, links_in
 
@@ -375,3 +378,27 @@ def test_the_same_address_in_other_capitals_is_one_subscriber(client, smtp_serve
     assert Subscriber.objects.count() == 1
     with pytest.raises(IntegrityError):
         Subscriber.objects.create(email="jane@example.org")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_confirming_at_the_same_moment_make_one_subscriber():
+    """Pressing Confirm in two tabs at once subscribes the address once, and both pages answer calmly."""
+    request = SubscriptionRequest(email="racer@example.org", source="subscribe_page", consent_wording="2026-11")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm():
+        try:
+            barrier.wait(timeout=5)
+            outcomes.append(subscription_confirm(request=request)[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == sorted([ConfirmOutcome.CONFIRMED, ConfirmOutcome.ALREADY_CONFIRMED])
+    assert Subscriber.objects.by_email("racer@example.org").count() == 1
