@@ -42,7 +42,14 @@ SUBSCRIBE_LIMIT_WINDOW = 60 * 60
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        form = SubscribeForm(initial={"email": request.GET.get("email", "")[:254]})
+        # Links such as ?series=foreign-policy (from a brief's subscribe box) tick that box in advance.
+        form = SubscribeForm(
+            initial={
+                "email": request.GET.get("email", "")[:254],
+                "series": list(Series.objects.filter(slug__in=request.GET.getlist("series")[:20])),
+                "topics": list(Topic.objects.filter(slug__in=request.GET.getlist("topics")[:20])),
+            }
+        )
         return _subscribe_page(request, form)
 
     if ratelimit_hit(

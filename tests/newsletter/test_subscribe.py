@@ -136,6 +136,16 @@ def test_subscribe_box_on_dashboard_and_brief_pages_records_where_people_signed_
     assert Subscriber.objects.get().source == Subscriber.Source.BRIEF
 
 
+def test_choosing_topics_from_a_brief_page_starts_with_its_series_ticked(client):
+    """The box on a brief links to the full form with that brief's series already ticked."""
+    brief = published_brief(published_at=timezone.now() - timedelta(days=1))
+    html = client.get(brief.get_absolute_url()).content.decode()
+    choose_url = f"{SUBSCRIBE}?series={brief.series.slug}"
+    assert f'href="{choose_url}"' in html
+    page = client.get(choose_url).content.decode()
+    assert re.search(rf'name="series" value="{brief.series.pk}"[^>]*checked', page)
+
+
 def test_a_forged_source_falls_back_to_the_subscribe_page(client, smtp_server):
     """A tampered hidden field cannot claim a staff-only source such as an import."""
     subscribe(client, "forger@example.org", source="import")
