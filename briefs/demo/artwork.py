@@ -68,6 +68,14 @@ PALETTES = (
     ),
 )  # fmt: skip
 
+# Landmasses on the map scene, named for the alt text.
+LAND_TONES = (
+    ("sand-coloured", (228, 210, 170)),
+    ("sage green", (172, 198, 160)),
+    ("terracotta", (208, 142, 112)),
+    ("pale stone", (222, 218, 206)),
+)
+
 SCENES = ("skyline", "ridges", "map", "harbour", "wind farm", "network", "civic building")
 
 
@@ -210,7 +218,7 @@ def scene_map(image: Image.Image, rng: random.Random, palette: Palette) -> str:
         draw.line((gx, 0, gx, h), fill=grid, width=round(2 * u))
     for gy in range(0, h, h // 7):
         draw.line((0, gy, w, gy), fill=grid, width=round(2 * u))
-    land = mix(palette.far, (236, 226, 200), 0.55)
+    land_word, land = rng.choice(LAND_TONES)
     coast = mix(land, palette.near, 0.5)
     masses = rng.randint(3, 5)
     centres = []
@@ -241,7 +249,7 @@ def scene_map(image: Image.Image, rng: random.Random, palette: Palette) -> str:
     draw.polygon([(nx, ny - long), (nx + wide, ny), (nx - wide, ny)], fill=palette.accent)
     draw.polygon([(nx, ny + long), (nx + wide, ny), (nx - wide, ny)], fill=palette.near)
     return (
-        f"a stylised map: {masses} sand-coloured landmasses on a {palette.sky_words[0]} sea crossed by faint grid "
+        f"a stylised map: {masses} {land_word} landmasses on a {palette.sky_words[0]} sea crossed by faint grid "
         f"lines, {len(cities)} city markers joined by dashed {palette.accent_word} routes, and a compass needle "
         "in the top right corner"
     )

@@ -412,8 +412,8 @@ BRIEFS = (
         authors=("priya-raman-holt", "amara-okafor"),
         resources=("Civic Water Alliance", "Open Budget Lab", "Coastal Resilience Network"),
         days_ago=120,
-        header_scene="ridges",
-        analysis_scene="skyline",
+        header_scene="skyline",
+        analysis_scene="ridges",
         subject="international disaster relief",
         summary=(
             "Relief money pours in during the first weeks after a disaster and dries up long before rebuilding is "
@@ -903,8 +903,8 @@ BRIEFS = (
         authors=("elena-marchetti",),
         resources=("Coastal Resilience Network", "Civic Water Alliance"),
         days_ago=160,
-        header_scene="ridges",
-        analysis_scene="wind farm",
+        header_scene="wind farm",
+        analysis_scene="ridges",
         subject="crop insurance in a changing climate",
         summary=(
             "Floods, droughts and late frosts are becoming more frequent, and private crop insurance is "
