@@ -25,4 +25,8 @@ if settings.SERVE_MEDIA:
     # web server in front of gunicorn does (see docs/deployment.md).
     from django.views.static import serve
 
-    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    def serve_media(request, path):
+        # MEDIA_ROOT is read per request so tests can give each run its own folder.
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]
