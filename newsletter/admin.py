@@ -1,13 +1,13 @@
 """Staff screens for the newsletter: subscribers (list, counts, CSV import and export) and campaigns."""
 
-import io
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,7 +30,7 @@ from .campaigns import (
 )
 from .forms import SubscriberImportForm
 from .models import Campaign, CampaignBrief, Subscriber
-from .services import subscribers_export_csv, subscribers_import_csv
+from .services import subscribers_csv_lines, subscribers_import_csv
 
 # ───────────────────────── Subscribers (newsletter-subscriptions) ─────────────────────────
 
@@ -123,13 +123,19 @@ class SubscriberAdmin(admin.ModelAdmin):
         """Every subscriber the list shows with its current filters and search, as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            messages.error(request, "That filter is not valid, so nothing was exported.")
+            return redirect("admin:newsletter_subscriber_changelist")
         return self._csv_response(changelist.get_queryset(request))
 
     def _csv_response(self, queryset):
-        out = io.StringIO()
-        subscribers_export_csv(subscribers=queryset.order_by("created_at", "pk"), out=out)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        # Streamed line by line: a list of many thousands is never held in memory whole.
+        response = StreamingHttpResponse(
+            subscribers_csv_lines(subscribers=queryset.order_by("created_at", "pk")),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = f'attachment; filename="subscribers-{date.today():%Y-%m-%d}.csv"'
         return response
 

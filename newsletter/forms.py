@@ -90,8 +90,9 @@ class SubscriberImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text=(
-            "UTF-8 CSV with a header row. Required column: email. Optional columns: series and topics, "
-            "each a list of slugs separated by semicolons (empty means everything). At most 5 MB."
+            "UTF-8 CSV with a header row, separated by commas or semicolons. Required column: email. Optional "
+            "columns: series and topics, each a list of slugs or names separated by ; or | (empty means "
+            "everything). At most 5 MB."
         ),
     )
     consented = forms.BooleanField(

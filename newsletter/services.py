@@ -8,7 +8,7 @@ follows the same ones. Campaign sending lives with the campaigns.
 import csv
 import io
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO
@@ -281,7 +281,10 @@ def _import_rows(file: IO[bytes], result: ImportResult) -> list[_ImportRow]:
     except UnicodeDecodeError:
         result.errors.append(RowError(0, "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
         return []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # Spreadsheets set to some European locales save CSV with semicolons.
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     except csv.Error as error:
@@ -404,19 +407,34 @@ EXPORT_COLUMNS = [
 
 
 def subscribers_export_csv(*, subscribers: QuerySet[Subscriber], out: IO[str]) -> int:
-    """Write ``subscribers`` as CSV to ``out``; returns the number of rows.
+    """Write ``subscribers`` as CSV to ``out``; returns the number of rows."""
+    count = -1  # the header is not a subscriber
+    for line in subscribers_csv_lines(subscribers=subscribers):
+        out.write(line)
+        count += 1
+    return count
+
+
+def subscribers_csv_lines(*, subscribers: QuerySet[Subscriber]) -> Iterator[str]:
+    """``subscribers`` as CSV text, one line at a time, so that a long list can be streamed.
 
     Series and topics are slugs separated by semicolons, so the file can be
     imported again. Cells that a spreadsheet would run as a formula are
     prefixed with an apostrophe.
     """
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_spreadsheet_safe(value) for value in values)
+        return buffer.getvalue()
+
+    yield line(EXPORT_COLUMNS)
     for subscriber in subscribers.prefetch_related("series", "topics").iterator(chunk_size=2000):
-        writer.writerow(
-            _spreadsheet_safe(value)
-            for value in [
+        yield line(
+            [
                 subscriber.email,
                 subscriber.status,
                 ";".join(sorted(series.slug for series in subscriber.series.all())),
@@ -431,8 +449,6 @@ def subscribers_export_csv(*, subscribers: QuerySet[Subscriber], out: IO[str]) -
                 subscriber.hard_bounces,
             ]
         )
-        count += 1
-    return count
 
 
 def _iso(value) -> str:

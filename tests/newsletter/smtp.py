@@ -12,6 +12,7 @@ port stays the same, so Django's settings stay valid).
 Registered for every test through an import in ``tests/conftest.py``.
 """
 
+import logging
 import re
 import socket
 import threading
@@ -176,6 +177,8 @@ def _free_port(host: str) -> int:
 @pytest.fixture
 def smtp_server(settings):
     """A running in-process SMTP server that Django's default mailer sends to."""
+    # aiosmtpd logs every SMTP command at INFO; that drowns a failing test's output.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     server = SMTPTestServer()
     server.start()
     settings.MAILERS = {

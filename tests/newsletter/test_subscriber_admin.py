@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsletter.models import Subscriber
+from newsletter.services import EXPORT_COLUMNS
 from tests.factories import SeriesFactory, TopicFactory
 from tests.newsletter.smtp import body_text
 
@@ -27,8 +28,12 @@ def import_csv(client, text: str, **data):
     return client.post(IMPORT, {"file": csv_upload(text), **data})
 
 
+def content_of(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(content_of(response))))
 
 
 @pytest.fixture
@@ -125,7 +130,7 @@ def test_csv_export_defuses_spreadsheet_formulas(staff_client):
 
 def test_an_exported_file_can_be_imported_again_without_duplicates(staff_client, people):
     """Re-importing the export adds nobody: every address is already on the list."""
-    exported = staff_client.get(EXPORT).content.decode()
+    exported = content_of(staff_client.get(EXPORT))
     response = import_csv(staff_client, exported, consented="on", consent_note="Re-import")
     assert response.status_code == 302
     assert Subscriber.objects.count() == 4
@@ -187,6 +192,27 @@ def test_consent_must_say_how_it_was_given(staff_client):
     assert response.status_code == 200
     assert "Say how these people consented" in response.content.decode()
     assert not Subscriber.objects.exists()
+
+
+def test_semicolon_separated_files_from_spreadsheets_are_understood(staff_client):
+    """A CSV saved with semicolons, as some spreadsheet locales do, imports like a comma-separated one."""
+    TopicFactory(name="Climate", slug="climate")
+    TopicFactory(name="Trade", slug="trade")
+    text = "email;topics\nsemi@example.org;climate|trade\n"
+    response = import_csv(staff_client, text, consented="on", consent_note="From a spreadsheet")
+    assert response.status_code == 302
+    assert sorted(Subscriber.objects.get().topics.values_list("slug", flat=True)) == ["climate", "trade"]
+
+
+def test_an_invalid_export_filter_is_explained(staff_client):
+    """A hand-edited export address with a nonsense filter goes back to the list with a message."""
+    response = staff_client.get(EXPORT, {"no_such_field": "1"}, follow=True)
+    assert "That filter is not valid" in response.content.decode()
+
+
+def test_export_writes_a_header_for_an_empty_list(staff_client):
+    """With nobody to export, the file still has its header row."""
+    assert content_of(staff_client.get(EXPORT)).splitlines() == [",".join(EXPORT_COLUMNS)]
 
 
 def test_bad_rows_are_reported_by_line_number_and_nothing_is_imported(staff_client, smtp_server):
