@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from briefs.models import Series, Topic
 
-from .forms import HONEYPOT_FIELD, PreferencesForm, SubscribeForm, consent_wording
+from .forms import PreferencesForm, SubscribeForm, consent_wording
 from .models import Subscriber
 from .ratelimit import client_ip, ratelimit_hit
 from .services import (
@@ -89,7 +89,7 @@ def _subscribe_page(request: HttpRequest, form: SubscribeForm) -> HttpResponse:
     return render(
         request,
         "newsletter/subscriber_form.html",
-        {"form": form, "consent_wording": consent_wording(), "honeypot_field": HONEYPOT_FIELD},
+        {"form": form, "consent_wording": consent_wording()},
     )
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
-from ..forms import HONEYPOT_FIELD, SubscribeForm, consent_wording
+from ..forms import SubscribeForm, consent_wording
 from ..models import Subscriber
 
 register = template.Library()
@@ -32,6 +32,5 @@ def subscribe_form(context, source: str = ""):
         "choose_url": choose_url,
         "form": SubscribeForm(source=source, auto_id="subscribe-box-%s"),
         "consent_wording": consent_wording(),
-        "honeypot_field": HONEYPOT_FIELD,
         "request": request,
     }

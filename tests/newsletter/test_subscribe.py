@@ -345,6 +345,19 @@ def test_too_many_requests_from_one_network_get_a_clear_429_page(client, smtp_se
         assert subscribe(client, "person10@example.org").status_code == 200
 
 
+def test_behind_the_sites_proxy_each_visitor_is_limited_by_their_own_address(client, settings, smtp_server):
+    """With BEHIND_PROXY, the limit counts the address the proxy saw, not the proxy's own or a forged one."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for number in range(10):
+        forged_then_real = f"192.0.2.{number}, 203.0.113.5"
+        client.post(SUBSCRIBE, {"email": f"p{number}@example.org"}, HTTP_X_FORWARDED_FOR=forged_then_real)
+    # Ten requests from 203.0.113.5, each with a different forged first entry: the eleventh is refused.
+    refused = client.post(SUBSCRIBE, {"email": "p10@example.org"}, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5")
+    assert refused.status_code == 429
+    other = client.post(SUBSCRIBE, {"email": "p11@example.org"}, HTTP_X_FORWARDED_FOR="203.0.113.6")
+    assert other.status_code == 200
+
+
 def test_one_address_gets_at_most_one_confirmation_email_in_ten_minutes(client, smtp_server):
     """Sending the form repeatedly for one address answers the same each time but sends one email."""
     first = subscribe(client, "flooded@example.org")
