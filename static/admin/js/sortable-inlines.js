@@ -172,8 +172,10 @@
             row.querySelector("td.original").append(controls);
         } else {
             // Beside the heading, not in it: buttons inside an <h3> would
-            // become part of the heading's name for screen readers.
-            row.prepend(controls);
+            // become part of the heading's name for screen readers. Not as
+            // the row's first child either: Django puts its "remove" link
+            // for unsaved rows into that.
+            row.querySelector(":scope > h3").after(controls);
         }
     }
 
