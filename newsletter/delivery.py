@@ -122,43 +122,73 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+class _SerialisedMultipart(MIMEMultipart):
+    """A multipart message whose ``as_bytes()`` is a plain join of what is already encoded.
+
+    Every header is ASCII and every part is quoted-printable with CRLF line
+    ends, and the boundary starts with ``=_``, which quoted-printable text
+    can never contain. So the generic generator, which re-examines the
+    message line by line (most of the cost of building a message), has
+    nothing to do. It still is an ordinary ``Message`` for anything that
+    walks the parts (the console and in-memory mail backends, tests).
+    """
+
+    def as_bytes(self, unixfrom=False, policy=None):
+        def block(message):
+            return "".join(f"{name}: {value}\r\n" for name, value in message._headers)
+
+        boundary = self.get_boundary()
+        body = "".join(f"--{boundary}\r\n{block(part)}\r\n{part.get_payload()}\r\n" for part in self.get_payload())
+        return f"{block(self)}\r\n{body}--{boundary}--\r\n".encode("ascii")
+
+
 class CampaignMessage(EmailMultiAlternatives):
-    """A text + HTML campaign message, serialised cheaply and with headers kept on one line.
+    """A text + HTML campaign message, built cheaply and with headers kept on one line.
 
-    Django's ``message()`` builds through the email package's header registry,
-    which parses every header value and encodes bodies in pure Python: about
-    1.5 ms a message, as long as the SMTP dialogue itself. Campaign messages
-    have a known shape (two text parts, a handful of ASCII headers), so they
-    are built with the plain ``compat32`` classes and quoted-printable from
-    ``binascii`` (C) instead. Anything outside that shape (a non-ASCII
-    address, say) goes through Django's own ``message()``.
+    Django's ``message()`` goes through the email package's header registry,
+    which parses every header value and encodes bodies in pure Python: more
+    time per message than the SMTP dialogue itself. Campaign messages have a
+    known shape (two text parts, a handful of ASCII headers), so they are
+    built with the plain ``compat32`` classes, quoted-printable from
+    ``binascii`` (C) and a direct serialisation instead. Anything outside
+    that shape (a non-ASCII address, say) goes through Django's own
+    ``message()``.
 
-    Headers are folded only beyond 998 characters (RFC 5322's limit; 78 is a
-    recommendation): folding a long ``List-Unsubscribe`` the usual way turns
-    its two URLs into RFC 2047 encoded words, which mail clients do not
-    decode for that header, so the unsubscribe button would disappear.
+    Headers are not folded: RFC 5322 allows lines up to 998 characters (78
+    is a recommendation), and folding a long ``List-Unsubscribe`` the usual
+    way turns its two URLs into RFC 2047 encoded words, which mail clients
+    do not decode for that header, so the unsubscribe button would vanish.
     """
 
     def message(self, *, policy=email.policy.default):
-        headers = [self.from_email, *self.to, *map(str, self.extra_headers.values())]
-        if self.cc or self.reply_to or self.attachments or not all(value.isascii() for value in headers):
+        values = [self.subject, self.from_email, *self.to, *map(str, self.extra_headers.values())]
+        if (
+            self.cc
+            or self.reply_to
+            or self.attachments
+            or not all(value.isascii() and "\n" not in value and "\r" not in value for value in values[1:])
+        ):
             message = super().message(policy=policy)
             message.policy = message.policy.clone(max_line_length=998)
             return message
-        plain = email.policy.compat32.clone(linesep=policy.linesep, max_line_length=998, mangle_from_=False)
-        message = MIMEMultipart("alternative", policy=plain)
+        plain = email.policy.compat32.clone(linesep="\r\n", max_line_length=998, mangle_from_=False)
+        message = _SerialisedMultipart("alternative", boundary=f"=_{uuid.uuid4().hex}", policy=plain)
+        del message["MIME-Version"]  # Set again below, among the top-level headers.
         for content, subtype in [(self.body, "plain"), *((alt.content, "html") for alt in self.alternatives)]:
             part = MIMENonMultipart("text", subtype, charset="utf-8", policy=plain)
             del part["MIME-Version"]  # Belongs on the message, not on each part.
             part["Content-Transfer-Encoding"] = "quoted-printable"
-            part.set_payload(binascii.b2a_qp(content.encode(), istext=True).decode("ascii"))
+            crlf_text = content.replace("\r\n", "\n").replace("\n", "\r\n").encode()
+            part.set_payload(binascii.b2a_qp(crlf_text, istext=True).decode("ascii"))
             message.attach(part)
-        message["Subject"] = self.subject if self.subject.isascii() else Header(self.subject, "utf-8").encode()
+        subject = " ".join(self.subject.split())
+        message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode(linesep="\r\n")
         message["From"] = self.from_email
         message["To"] = ", ".join(self.to)
         message["Date"] = formatdate(usegmt=True)
         for name, value in self.extra_headers.items():
             message[name] = str(value)
+        message["MIME-Version"] = "1.0"
         return message
 
 
@@ -271,7 +301,7 @@ class _Batch:
 
     deliveries: list
     done: set = field(default_factory=set)
-    sent_subscribers: list = field(default_factory=list)
+    bounce_reset: list = field(default_factory=list)
     bounced_subscribers: list = field(default_factory=list)
 
 
@@ -279,35 +309,43 @@ class _ServerUnavailableError(Exception):
     """The SMTP server as a whole is unreachable or refusing service: stop and try later."""
 
 
-def _claim(*, campaign_id: int, worker: str, size: int) -> list[Delivery]:
-    """Take up to ``size`` due deliveries of a campaign that is sending, for this worker only."""
+def _claim(*, campaign_id: int, token: str, size: int) -> list[Delivery]:
+    """Take up to ``size`` due deliveries of a campaign that is sending, marked with this batch's ``token``.
+
+    The rows are picked (and on PostgreSQL locked, skipping rows another
+    worker is claiming) and then updated in one short transaction; they are
+    read back by their token, so only what this worker really claimed is
+    returned. (A single UPDATE with a LIMIT … FOR UPDATE SKIP LOCKED subquery
+    is not safe: PostgreSQL may run the subquery more than once and claim
+    more rows than asked for.)
+    """
     now = timezone.now()
+    candidates = (
+        Delivery.objects.filter(campaign_id=campaign_id, campaign__status=Campaign.Status.SENDING)
+        .claimable(now)
+        .order_by("pk")
+    )
+    if db_connection.features.has_select_for_update_skip_locked:
+        # Lock only the delivery rows: locking the shared campaign row would
+        # make every other worker skip the whole campaign.
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     with transaction.atomic():
-        candidates = (
-            Delivery.objects.filter(campaign_id=campaign_id, campaign__status=Campaign.Status.SENDING)
-            .claimable(now)
-            .order_by("pk")
-        )
-        if db_connection.features.has_select_for_update_skip_locked:
-            # Lock only the delivery rows: locking the shared campaign row
-            # would make every other worker skip the whole campaign.
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         ids = list(candidates.values_list("pk", flat=True)[:size])
         if not ids:
             return []
         Delivery.objects.filter(pk__in=ids).claimable(now).update(
-            status=Delivery.Status.SENDING, claimed_by=worker, claimed_until=now + LEASE
+            status=Delivery.Status.SENDING, claimed_by=token, claimed_until=now + LEASE
         )
     return list(
-        Delivery.objects.filter(pk__in=ids, claimed_by=worker, status=Delivery.Status.SENDING)
+        Delivery.objects.filter(claimed_by=token, status=Delivery.Status.SENDING)
         .select_related("subscriber")
         .only(
-            "pk",
-            "attempts",
+            *_RECORDED_FIELDS,
             "subscriber__id",
             "subscriber__email",
             "subscriber__status",
             "subscriber__token",
+            "subscriber__hard_bounces",
         )
         .order_by("pk")
     )
@@ -373,22 +411,41 @@ def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun
             delivery.message_id = message_id
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
-            batch.sent_subscribers.append(subscriber.pk)
+            if subscriber.hard_bounces:
+                # Bounces count only in a row: a delivered email clears them.
+                batch.bounce_reset.append(subscriber.pk)
             run.sent += 1
         batch.done.add(delivery.pk)
 
 
 def _record(batch: _Batch) -> None:
-    """Write a batch's outcomes; deliveries not attempted go back to the queue untouched."""
+    """Write a batch's outcomes; deliveries not attempted go back to the queue untouched.
+
+    Rows differ in Message-ID and time sent, so each needs its own values: one
+    prepared UPDATE run with ``executemany`` does that in a fraction of the
+    time ``bulk_update`` needs to build its CASE expressions.
+    """
     for delivery in batch.deliveries:
         delivery.claimed_by = ""
         delivery.claimed_until = None
         if delivery.pk not in batch.done:
             delivery.status = Delivery.Status.QUEUED
+    fields = [Delivery._meta.get_field(name) for name in _RECORDED_FIELDS]
+    quote = db_connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(Delivery._meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),
+        quote(Delivery._meta.pk.column),
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(delivery, field.attname), db_connection) for field in fields] + [delivery.pk]
+        for delivery in batch.deliveries
+    ]
     with transaction.atomic():
-        Delivery.objects.bulk_update(batch.deliveries, _RECORDED_FIELDS)
-        if batch.sent_subscribers:
-            Subscriber.objects.filter(pk__in=batch.sent_subscribers, hard_bounces__gt=0).update(hard_bounces=0)
+        with db_connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        if batch.bounce_reset:
+            Subscriber.objects.filter(pk__in=batch.bounce_reset).update(hard_bounces=0)
         if batch.bounced_subscribers:
             Subscriber.objects.filter(pk__in=batch.bounced_subscribers).update(hard_bounces=F("hard_bounces") + 1)
             Subscriber.objects.filter(
@@ -422,13 +479,15 @@ def campaign_deliver(
     email = CampaignEmail(campaign)
     mailer = mailers.default
     started = time.monotonic()
+    batches = 0
     try:
         while True:
             size = batch_size if limit is None else min(batch_size, limit - run.handled)
             if size <= 0 or (max_seconds is not None and time.monotonic() - started >= max_seconds):
                 run.stopped_early = True
                 break
-            deliveries = _claim(campaign_id=campaign_id, worker=worker, size=size)
+            batches += 1
+            deliveries = _claim(campaign_id=campaign_id, token=f"{worker[:28]}:{batches}", size=size)
             if not deliveries:
                 break
             batch = _Batch(deliveries)
