@@ -129,6 +129,18 @@ def sanitise_image(upload, *, max_side: int) -> tuple[ContentFile, int, int]:
         return ContentFile(buffer.getvalue(), name=f"image.{extension}"), image.width, image.height
 
 
+def make_thumbnail(source, *, max_side: int) -> ContentFile:
+    """A small WebP copy of an image for cards and listings, where the full photo would be wasted bytes."""
+    source.seek(0)
+    with Image.open(source) as image:
+        image.seek(0)  # the first frame of an animation
+        thumbnail = ImageOps.exif_transpose(image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"))
+        thumbnail.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        thumbnail.save(buffer, format="WEBP", quality=80, method=4)
+    return ContentFile(buffer.getvalue(), name="thumbnail.webp")
+
+
 def replace_with_sanitised(field_file, *, max_side: int) -> tuple[int, int] | None:
     """Swap a newly uploaded file for its sanitised copy before it is stored.
 

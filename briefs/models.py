@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from .images import RandomFilename, replace_with_sanitised, validate_image_file
+from .images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
 from .richtext import RichTextField, sanitise_html
 
 WORDS_PER_MINUTE = 220
@@ -87,6 +87,8 @@ class Photo(models.Model):
         height_field="height",
         help_text="JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels. Location and camera data are removed.",
     )
+    # A small copy for cards and listings, made whenever the image changes.
+    thumbnail = models.ImageField(upload_to=RandomFilename("photos/thumbnails"), editable=False, blank=True)
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -101,6 +103,7 @@ class Photo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     MAX_SIDE = 2400
+    THUMBNAIL_SIDE = 800
 
     class Meta:
         ordering = ["-created_at"]
@@ -109,8 +112,17 @@ class Photo(models.Model):
         return self.alt_text[:80]
 
     def save(self, *args, **kwargs):
-        replace_with_sanitised(self.image, max_side=self.MAX_SIDE)
+        replaced = replace_with_sanitised(self.image, max_side=self.MAX_SIDE) is not None
+        if self.image and (replaced or not self.thumbnail):
+            with self.image.open("rb") as original:
+                small = make_thumbnail(original, max_side=self.THUMBNAIL_SIDE)
+            self.thumbnail.save(small.name, small, save=False)
         super().save(*args, **kwargs)
+
+    @property
+    def card_image(self):
+        """The file to show where the photo is small: the thumbnail, or the photo itself if there is none yet."""
+        return self.thumbnail or self.image
 
 
 class Author(models.Model):

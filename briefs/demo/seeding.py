@@ -14,6 +14,7 @@ pictures of the demo brief whose subject they share.
 """
 
 import datetime
+import io
 import random
 import time
 from collections import defaultdict
@@ -25,6 +26,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from briefs.images import make_thumbnail
 from briefs.models import (
     Author,
     Brief,
@@ -184,8 +186,12 @@ def photo_build(picture: artwork.Artwork, *, caption: str = "", credit: str, sou
     image_field = Photo._meta.get_field("image")
     name = image_field.generate_filename(None, f"demo.{picture.extension}")
     stored_name = image_field.storage.save(name, ContentFile(picture.data))
+    thumbnail_field = Photo._meta.get_field("thumbnail")
+    thumbnail = make_thumbnail(io.BytesIO(picture.data), max_side=Photo.THUMBNAIL_SIDE)
+    thumbnail_name = thumbnail_field.storage.save(thumbnail_field.generate_filename(None, thumbnail.name), thumbnail)
     return Photo(
         image=stored_name,
+        thumbnail=thumbnail_name,
         width=picture.width,
         height=picture.height,
         alt_text=picture.alt_text,

@@ -148,8 +148,9 @@ def test_location_and_camera_data_are_removed_from_an_uploaded_jpeg(staff_client
         assert "exif" not in image.info
     assert b"Exif" not in stored
     assert b"Example Phone" not in stored
-    # Only the sanitised copy is kept: no original with its metadata lies beside it.
-    assert stored_files(settings) == [Path(photo.image.path)]
+    # Only the sanitised copy and its thumbnail are kept: no original with its metadata lies beside them.
+    assert sorted(stored_files(settings)) == sorted([Path(photo.image.path), Path(photo.thumbnail.path)])
+    assert b"Example Phone" not in Path(photo.thumbnail.path).read_bytes()
 
 
 SECRET = b"Taken at 12 Example Lane"
