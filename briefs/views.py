@@ -119,3 +119,8 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def csrf_failure(request, reason=""):
+    """A friendly page for an expired or missing CSRF token, with the site's navigation."""
+    return render(request, "403_csrf.html", status=403)

@@ -1,8 +1,9 @@
-"""The RSS feed, sitemap and robots.txt list what is published and nothing else."""
+"""Site-wide pages: the RSS feed, sitemap and robots.txt list only what is published; friendly error pages."""
 
 import datetime
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from tests.factories import BriefFactory, published_brief
@@ -45,3 +46,15 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(cl
     assert response["Content-Type"].startswith("text/plain")
     assert "Disallow: /admin/" in response.content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def test_a_form_sent_without_its_security_token_gets_a_friendly_page(settings):
+    """An expired form shows the site's own page explaining what to do, not Django's bare 403."""
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/newsletter/subscribe/", {"email": "reader@example.org"})
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "This form has expired" in body
+    assert settings.SITE_NAME in body
