@@ -192,7 +192,7 @@
         if (step < 0) {
             row.after(...unitOf(rows[to]));
         } else {
-            row.before(...unitOf(rows[to]));
+            unitOf(row)[0].before(...unitOf(rows[to]));
         }
         refresh(group);
         announce(
@@ -264,7 +264,7 @@
             if (previous && y < midpoint(previous)) {
                 drag.row.after(...unitOf(previous));
             } else if (next && y > midpoint(next)) {
-                drag.row.before(...unitOf(next));
+                unitOf(drag.row)[0].before(...unitOf(next));
             } else {
                 break;
             }
