@@ -12,7 +12,7 @@ from django.db import connections
 from django.urls import reverse
 
 from briefs.models import Brief, BriefAuthor, Section
-from tests.factories import AuthorFactory, BriefFactory, PhotoFactory, TopicFactory, published_brief
+from tests.factories import AuthorFactory, BriefFactory, PhotoFactory, TopicFactory, image_bytes, published_brief
 
 PHOTO_AUTOCOMPLETE_URL = reverse("admin:briefs_photo_autocomplete")
 ADD_BRIEF_URL = reverse("admin:briefs_brief_add")
@@ -352,3 +352,48 @@ def test_an_editor_reorders_sections_with_the_keyboard_and_readers_see_the_new_o
     titles = page.locator("h2.brief-section-title").all_inner_texts()
     assert titles[:3] == ["Section 2", "Section 1", "Section 3"]
     assert "Typed before the move." in page.locator("section.brief-section").nth(1).inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_picks_and_adds_photos_seeing_thumbnails(live_server, admin_page, staff_user, tmp_path):
+    """Photo search shows thumbnails, the preview follows the choice, and a photo added in the "+" pop-up shows too."""
+    PhotoFactory(alt_text="Harbour cranes at dawn")
+    brief = published_brief(sections=1)
+    upload = tmp_path / "fields.png"
+    upload.write_bytes(image_bytes(size=(320, 200), color=(230, 180, 40), format="PNG"))
+    page = admin_page
+
+    page.goto(live_server.url + reverse("admin:login"))
+    page.fill("#id_username", staff_user.username)
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.goto(live_server.url + change_url(brief))
+
+    page.click(".field-header_photo .select2-selection")
+    result = page.locator(".select2-results__option", has_text="Harbour cranes at dawn")
+    result.locator("img").wait_for()
+    result.click()
+    preview = page.locator(".field-header_photo_preview .readonly img")
+    assert preview.get_attribute("alt") == "Harbour cranes at dawn"
+    assert page.locator(".field-header_photo .select2-selection img").count() == 1
+
+    with page.expect_popup() as popup_info:
+        page.click("#add_id_sections-0-photo")
+    popup = popup_info.value
+    popup.set_input_files("#id_image", str(upload))
+    popup.fill("#id_alt_text", "Yellow fields in late summer")
+    popup.click("input[name=_save]")
+    popup.wait_for_event("close")
+
+    section_preview = page.locator("#sections-0 .field-photo_preview .readonly img")
+    section_preview.wait_for()
+    assert section_preview.get_attribute("alt") == "Yellow fields in late summer"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-photo-pickers.png"), full_page=True)
+
+    page.click("input[name=_save]")
+    page.wait_for_url("**" + reverse("admin:briefs_brief_changelist"))
+    brief.refresh_from_db()
+    assert brief.header_photo.alt_text == "Harbour cranes at dawn"
+    assert brief.sections.get().photo.alt_text == "Yellow fields in late summer"
