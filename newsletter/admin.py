@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from briefs.admin import SortableInline
@@ -252,8 +253,23 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_editable:
-            return ["subject", "intro", "audience", "audience_series", "audience_topics", *self.readonly_fields]
+            return ["subject", "intro_shown", "audience", "audience_series", "audience_topics", *self.readonly_fields]
         return self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not obj.is_editable:
+            # Once sent, the intro is shown as the reader saw it rather than as markup.
+            fieldsets = [
+                (name, {**options, "fields": ["intro_shown" if f == "intro" else f for f in options["fields"]]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    @admin.display(description="Intro")
+    def intro_shown(self, obj):
+        # Safe: sanitised with the rich-text allowlist on every save.
+        return mark_safe(obj.intro)
 
     def has_delete_permission(self, request, obj=None):
         # A campaign on its way out is cancelled, not deleted: its deliveries are the record.

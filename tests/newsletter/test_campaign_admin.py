@@ -202,3 +202,22 @@ def test_campaign_list_shows_status_and_progress(staff_client, smtp_server):
     staff_client.post(action_url(campaign, "send_now"))
     page = staff_client.get(reverse("admin:newsletter_campaign_changelist")).content.decode()
     assert "2 sent, 0 failed, 0 to go" in page
+
+
+def test_a_sent_campaign_shows_its_intro_as_readers_saw_it(staff_client, smtp_server):
+    """After sending, the intro is shown formatted (and read-only), not as HTML source."""
+    make_subscribers(1)
+    campaign = make_campaign(intro="<p>Hello <strong>readers</strong></p>")
+    staff_client.post(action_url(campaign, "send_now"))
+    page = staff_client.get(change_url(campaign)).content.decode()
+    assert "<p>Hello <strong>readers</strong></p>" in page
+    assert "&lt;strong&gt;" not in page
+
+
+def test_a_campaign_waiting_for_the_worker_says_so(staff_client, settings):
+    """Right after Send now, before the worker has started, the page says the campaign is queued."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    make_subscribers(1)
+    campaign = make_campaign()
+    response = staff_client.post(action_url(campaign, "send_now"), follow=True)
+    assert "Queued: the background worker is about to address and send it." in response.content.decode()

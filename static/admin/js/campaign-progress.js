@@ -6,7 +6,8 @@
  * the buttons and status match.
  */
 "use strict";
-(function () {
+// Admin media scripts load in <head>: wait for the page before looking for the panel.
+document.addEventListener("DOMContentLoaded", function () {
   const block = document.querySelector(".campaign-progress[data-progress-url]");
   if (!block) {
     return;
@@ -55,4 +56,4 @@
   }
 
   window.setTimeout(poll, intervalMs);
-})();
+});
