@@ -65,7 +65,7 @@ class PhotoAutocompleteJsonView(AutocompleteJsonView):
 
     def serialize_result(self, obj, to_field_name):
         return super().serialize_result(obj, to_field_name) | {
-            "thumbnail": obj.image.url if obj.image else "",
+            "thumbnail": obj.card_image.url if obj.image else "",
             "alt": obj.alt_text,
         }
 
@@ -87,7 +87,7 @@ class PhotoAutocompleteSelect(AutocompleteSelect):
         for option in options:
             photo = photos.get(option["value"])
             if photo and photo.image:
-                option["attrs"]["data-thumbnail"] = photo.image.url
+                option["attrs"]["data-thumbnail"] = photo.card_image.url
         return groups
 
     @property
@@ -214,7 +214,8 @@ class SectionInline(PhotoPickerMixin, SortableInline, admin.StackedInline):
 
     @admin.display(description="Selected photo")
     def photo_preview(self, obj):
-        return thumbnail(obj.photo.image if obj.photo else None, size=160, alt=obj.photo.alt_text if obj.photo else "")
+        photo = obj.photo
+        return thumbnail(photo.card_image if photo else None, size=160, alt=photo.alt_text if photo else "")
 
 
 class BriefResourceInline(SortableInline, admin.TabularInline):
@@ -287,7 +288,7 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
     @admin.display(description="Selected header photo")
     def header_photo_preview(self, obj):
         return thumbnail(
-            obj.header_photo.image if obj.header_photo else None,
+            obj.header_photo.card_image if obj.header_photo else None,
             size=240,
             alt=obj.header_photo.alt_text if obj.header_photo else "",
         )

@@ -43,7 +43,7 @@ class TestPhotoPicker:
             {
                 "id": str(wanted.pk),
                 "text": "Wind turbines off the coast",
-                "thumbnail": wanted.image.url,
+                "thumbnail": wanted.card_image.url,
                 "alt": "Wind turbines off the coast",
             }
         ]
@@ -55,7 +55,7 @@ class TestPhotoPicker:
         response = photo_search(staff_client, term="cranes", model_name="brief", field_name="header_photo")
 
         assert response.status_code == 200
-        assert [result["thumbnail"] for result in response.json()["results"]] == [photo.image.url]
+        assert [result["thumbnail"] for result in response.json()["results"]] == [photo.card_image.url]
 
     def test_one_photo_can_be_looked_up_by_id_for_the_add_photo_popup(self, staff_client):
         """After adding a photo in the "+" pop-up the picker can fetch just that photo's thumbnail."""
@@ -97,9 +97,9 @@ class TestPhotoPicker:
         assert f'data-ajax--url="{PHOTO_AUTOCOMPLETE_URL}"' in page
         assert page.count("data-photo-picker") >= 3  # header, the section, the empty "add another" row
         for photo in (header, section_photo):
-            assert f'data-thumbnail="{photo.image.url}"' in page
+            assert f'data-thumbnail="{photo.card_image.url}"' in page
             # Without JavaScript the server-rendered preview is there too.
-            assert f'<img src="{photo.image.url}" alt="{photo.alt_text}" class="admin-thumbnail"' in page
+            assert f'<img src="{photo.card_image.url}" alt="{photo.alt_text}" class="admin-thumbnail"' in page
         assert "admin/js/photo-picker.js" in page
 
     def test_the_add_photo_button_opens_the_photo_form_as_a_popup(self, staff_client):
