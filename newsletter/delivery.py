@@ -36,11 +36,13 @@ Failures:
   as the outage lasts.
 - A 4xx for one address: that delivery is retried after a back-off
   (``next_attempt_at``), and fails after ``MAX_ATTEMPTS`` tries.
-- A 5xx for one address (refused recipient or refused data), or an address
-  that cannot be encoded: that delivery fails with ``last_error``; the
-  others carry on. The subscriber's ``hard_bounces`` goes up by one (a sent
-  message resets it), and at ``HARD_BOUNCE_LIMIT`` in a row the subscriber is
-  marked bounced and gets no more campaigns.
+- A 5xx for one address (a refused recipient, or 550/551/553 after DATA),
+  or an address that cannot be encoded: that delivery fails with
+  ``last_error``; the others carry on. The subscriber's ``hard_bounces``
+  goes up by one (a sent message resets it), and at ``HARD_BOUNCE_LIMIT`` in
+  a row the subscriber is marked bounced and gets no more campaigns. Other
+  5xx replies after DATA (552, 554: usually the content) fail the delivery
+  without counting against the address.
 """
 
 import binascii
@@ -75,6 +77,8 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 HARD_BOUNCE_LIMIT = 3
+# Replies after DATA that refuse the mailbox rather than the message.
+MAILBOX_REFUSED = {550, 551, 553}
 RETRY_FIRST = timedelta(minutes=5)
 RETRY_LONGEST = timedelta(hours=6)
 
@@ -352,23 +356,33 @@ def _claim(*, campaign_id: int, token: str, size: int) -> list[Delivery]:
 
 
 def _classify(error: Exception) -> tuple[str, str]:
-    """("permanent" | "temporary" | "server", message) for an exception from sending one message."""
+    """How sending one message failed, and the reason to record.
+
+    "bounce": the address is refused for good (counts towards marking the
+    subscriber bounced); "permanent": this message will not go, but the
+    address may be fine (content refused at DATA, say); "temporary": try
+    this address again later; "server": the server itself is unavailable.
+    """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(error.recipients.values()))
         text = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
         if code == 421:
             return "server", text
-        return ("permanent" if code >= 500 else "temporary"), text
+        return ("bounce" if code >= 500 else "temporary"), text
     if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
         return "server", str(error)
     if isinstance(error, smtplib.SMTPResponseException):
         text = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
         if error.smtp_code == 421:
             return "server", text
+        if error.smtp_code in MAILBOX_REFUSED:
+            return "bounce", text
+        # A 552/554 after DATA usually refuses the content, which every
+        # subscriber would get: not a reason to give up on the address.
         return ("permanent" if error.smtp_code >= 500 else "temporary"), text
     if isinstance(error, ValueError | UnicodeError):
         # Django refuses addresses it cannot put on the wire.
-        return "permanent", f"Address refused before sending: {error}"
+        return "bounce", f"Address refused before sending: {error}"
     if isinstance(error, smtplib.SMTPException):
         return "temporary", str(error) or error.__class__.__name__
     # Connection refused, reset, timed out: the server, not this address.
@@ -396,9 +410,9 @@ def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun
             if kind == "server":
                 raise _ServerUnavailableError(text) from error
             delivery.attempts += 1
-            if kind == "permanent" or delivery.attempts >= MAX_ATTEMPTS:
+            if kind in {"bounce", "permanent"} or delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = Delivery.Status.FAILED
-                if kind == "permanent":
+                if kind == "bounce":
                     batch.bounced_subscribers.append(subscriber.pk)
                 run.failed += 1
             else:

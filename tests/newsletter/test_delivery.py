@@ -317,3 +317,33 @@ def test_two_workers_at_once_send_each_address_exactly_once(smtp_server):
     assert received_by(smtp_server, readers) == {reader.email: 1 for reader in readers}
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENT
+
+
+def refuse_at_data(smtp_server, address: str, reply: str) -> None:
+    """Make the test server accept RCPT for ``address`` but refuse the message after DATA."""
+    handler = smtp_server._controller.handler
+    accept = handler.handle_DATA
+
+    async def handle_data(server, session, envelope):
+        if address in envelope.rcpt_tos:
+            return reply
+        return await accept(server, session, envelope)
+
+    handler.handle_DATA = handle_data
+
+
+def test_message_refused_after_data_fails_without_blaming_the_address(smtp_server):
+    """A 554 'content refused' fails that email but does not count as a bounce; a 550 after DATA does."""
+    [spamfiltered, gone, fine] = make_subscribers(3)
+    refuse_at_data(smtp_server, spamfiltered.email, "554 5.7.1 Message refused by content filter")
+    refuse_at_data(smtp_server, gone.email, "550 5.1.1 No such mailbox")
+    campaign = make_campaign()
+
+    campaign_send_now(campaign=campaign)
+
+    outcomes = dict(campaign.deliveries.values_list("subscriber__email", "status"))
+    assert outcomes == {spamfiltered.email: "failed", gone.email: "failed", fine.email: "sent"}
+    assert campaign.deliveries.get(subscriber=spamfiltered).last_error.startswith("554")
+    spamfiltered.refresh_from_db()
+    gone.refresh_from_db()
+    assert (spamfiltered.hard_bounces, gone.hard_bounces) == (0, 1)
