@@ -4,17 +4,19 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
+from tests.chromium import chromium, page, screenshot  # noqa: F401
 from tests.newsletter.smtp import smtp_server  # noqa: F401
 
 
 def pytest_collection_modifyitems(items):
+    on_postgres = "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
     # Row locks and truly concurrent transactions exist only on PostgreSQL;
     # on SQLite these tests say so instead of passing vacuously.
-    if "postgresql" in django_settings.DATABASES["default"]["ENGINE"]:
-        return
     skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... to include it")
     for item in items:
-        if item.get_closest_marker("postgres_only"):
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("postgres_only") and not on_postgres:
             item.add_marker(skip)
 
 

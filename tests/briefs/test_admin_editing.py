@@ -3,15 +3,13 @@
 The last test drives real Chromium: an editor reorders sections with the keyboard and readers see the new order.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from briefs.models import Brief, BriefAuthor, Section
+from tests.chromium import ARTIFACTS
 from tests.factories import AuthorFactory, BriefFactory, PhotoFactory, TopicFactory, image_bytes, published_brief
 
 PHOTO_AUTOCOMPLETE_URL = reverse("admin:briefs_photo_autocomplete")
@@ -261,45 +259,11 @@ class TestPreviewAndList:
 
 # A real browser ---------------------------------------------------------------------------------------------------
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
-def admin_page():
-    """A Chromium page at 1280 px; console errors (CSP violations among them) and script errors fail the test."""
-    if not CHROMIUM.exists():
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # the test makes around it are still synchronous and safe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        problems = []
-        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page
-        browser.close()
-        # Database connections opened while Playwright's loop ran belong to
-        # its context; closed outside it, PostgreSQL would keep them open and
-        # refuse to drop the test database at the end.
-        connections.close_all()
-    assert not problems, f"The browser reported errors: {problems}"
+def admin_page(page):
+    """A Chromium page at 1280 px (tests/chromium.py); console errors and script errors fail the test."""
+    return page
 
 
 def section_headings(page):

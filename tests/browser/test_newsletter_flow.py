@@ -2,60 +2,28 @@
 
 Chromium is driven through Playwright against pytest-django's live server;
 the confirmation email is read from the in-process SMTP server, so the link
-the test opens is the one a subscriber would click. Fixtures are kept in
-this file on purpose, so that it does not depend on how other browser tests
-are set up.
+the test opens is the one a subscriber would click. The browser itself
+is the session's shared one from tests/chromium.py.
 """
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import connections
 from django.utils import timezone
 
 from newsletter.models import Subscriber
 from newsletter.tokens import SubscriptionRequest, confirmation_token_make
+from tests.chromium import ARTIFACTS
 from tests.factories import SeriesFactory, TopicFactory, published_brief
 from tests.newsletter.smtp import links_in
-
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-# Playwright's sync API runs an event loop in the test's thread; the ORM
-# calls the test makes around it are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def newsletter_browser():
-    if not CHROMIUM.exists():
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def open_page(newsletter_browser):
+def open_page(chromium):
     """Opens pages at a given width; console errors (CSP violations included) fail the test."""
     contexts, problems = [], []
     # Pages that answer 404 or 410 on purpose; Chromium logs those as errors.
@@ -69,7 +37,7 @@ def open_page(newsletter_browser):
         problems.append(f"{message.text} ({message.location.get('url')})")
 
     def open_at(width: int = 1280):
-        context = newsletter_browser.new_context(viewport={"width": width, "height": 900})
+        context = chromium.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.on("console", on_console)
@@ -80,6 +48,7 @@ def open_page(newsletter_browser):
     yield open_at
     for context in contexts:
         context.close()
+    connections.close_all()  # see tests/chromium.py: PostgreSQL must be able to drop the test database
     assert not problems, f"The browser reported errors: {problems}"
 
 

@@ -1,15 +1,17 @@
-"""Playwright in Debian's Chromium, against pytest-django's live server.
+"""Playwright in Debian's Chromium, shared by every browser test.
 
-Browser tests skip, saying why, where Chromium is missing, and fail instead
-when REQUIRE_BROWSER=1 (CI sets it), so a missing browser can never turn CI
-green by skipping. Screenshots are saved under test-artifacts/ for people to
-look at.
+One browser is started per test session (Playwright's sync API cannot run
+twice at once in a thread). Browser tests skip, saying why, where Chromium
+is missing, and fail instead when REQUIRE_BROWSER=1 (CI sets it), so a
+missing browser can never turn CI green by skipping. Any test that uses the
+``chromium`` fixture is marked ``browser`` automatically (tests/conftest.py).
 """
 
 import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -21,17 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls
-# the tests make to set up data are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +35,9 @@ def chromium():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test's thread; the ORM
+    # calls tests make around it are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -50,8 +45,8 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, request):
-    """A fresh browser page at desktop size; console errors and CSP violations fail the test."""
+def page(chromium):
+    """A fresh page at desktop size; console errors (CSP violations among them) and script errors fail the test."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems = []
@@ -59,12 +54,15 @@ def page(chromium, request):
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     context.close()
+    # Connections opened while Playwright's loop ran are not closed by the
+    # test's teardown; left open, PostgreSQL refuses to drop the test database.
+    connections.close_all()
     assert not problems, f"The browser reported errors: {problems}"
 
 
 @pytest.fixture
 def screenshot():
-    """Save a full-page screenshot as a test artefact and return its path."""
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(page, name: str) -> Path:
