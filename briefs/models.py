@@ -22,7 +22,9 @@ class Series(models.Model):
     name = models.CharField(
         max_length=100, unique=True, help_text='Shown before the number, e.g. "Foreign Policy Brief".'
     )
-    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the series page address: /series/<slug>/.")
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="The last part of the series page address, /series/…/."
+    )
     description = models.TextField(blank=True, help_text="A sentence or two shown on the series page.")
     last_number = models.PositiveIntegerField(
         default=0,
@@ -64,7 +66,9 @@ class Series(models.Model):
 
 class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the topic page address: /topics/<slug>/.")
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="The last part of the topic page address, /topics/…/."
+    )
     description = models.TextField(blank=True, help_text="A sentence or two shown on the topic page.")
 
     class Meta:
@@ -127,7 +131,9 @@ class Photo(models.Model):
 
 class Author(models.Model):
     name = models.CharField(max_length=150)
-    slug = models.SlugField(max_length=150, unique=True, help_text="Used in the author page address: /authors/<slug>/.")
+    slug = models.SlugField(
+        max_length=150, unique=True, help_text="The last part of the author page address, /authors/…/."
+    )
     role = models.CharField(
         max_length=150, blank=True, help_text='Role or title shown with the name, e.g. "Senior Fellow, Energy".'
     )
@@ -227,7 +233,12 @@ class Brief(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The brief's address: /briefs/<slug>/. Keep it stable once published."
+        max_length=200,
+        unique=True,
+        help_text=(
+            "The last part of the brief's address, /briefs/…/. "
+            "Keep it stable once published: links and citations use it."
+        ),
     )
     series = models.ForeignKey(
         "briefs.Series",
