@@ -12,6 +12,7 @@ from django.utils import timezone
 from newsletter.campaigns import (
     campaign_cancel,
     campaign_preview,
+    campaign_process,
     campaign_schedule,
     campaign_send_now,
     campaign_send_test,
@@ -193,3 +194,38 @@ def test_preview_shows_the_email_with_example_links():
     assert "%%" not in preview.html and "%%" not in preview.text
     assert "/newsletter/unsubscribe/" in preview.text
     assert "<script" not in preview.html, "the intro is sanitised"
+
+
+def test_worker_tries_again_later_while_the_mail_server_is_down(settings, smtp_server):
+    """With the mail server down, the task queues itself for later, waiting longer each time."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    make_subscribers(2)
+    campaign = make_campaign()
+    campaign_send_now(campaign=campaign)
+    smtp_server.stop()
+    default_task_backend.clear()
+
+    before = timezone.now()
+    campaign_process(campaign_id=campaign.pk, retry=0)
+    campaign_process(campaign_id=campaign.pk, retry=3)
+
+    first, later = default_task_backend.results
+    assert first.kwargs["retry"] == 1 and later.kwargs["retry"] == 4
+    assert timedelta(seconds=25) < first.task.run_after - before < timedelta(seconds=60)
+    assert later.task.run_after - before > timedelta(minutes=3)
+    assert campaign.deliveries.filter(status=Delivery.Status.QUEUED).count() == 2
+
+
+def test_worker_comes_back_when_a_retry_is_due(settings, smtp_server):
+    """An address that asked to try later gets a follow-up task at its retry time."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    [busy] = make_subscribers(1)
+    smtp_server.reject(busy.email, 450)
+    campaign = make_campaign()
+    campaign_send_now(campaign=campaign)
+    default_task_backend.clear()
+
+    campaign_process(campaign_id=campaign.pk)
+
+    [follow_up] = default_task_backend.results
+    assert follow_up.task.run_after == campaign.deliveries.get().next_attempt_at
