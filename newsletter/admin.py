@@ -30,7 +30,7 @@ from .campaigns import (
     campaign_unschedule,
 )
 from .forms import SubscriberImportForm
-from .models import Campaign, CampaignBrief, Subscriber
+from .models import Campaign, CampaignBrief, Delivery, Subscriber
 from .services import subscribers_csv_lines, subscribers_import_csv
 
 # ───────────────────────── Subscribers (newsletter-subscriptions) ─────────────────────────
@@ -447,6 +447,27 @@ class CampaignAdmin(admin.ModelAdmin):
             lambda: campaign_cancel(campaign=campaign, by=request.user),
             "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
         )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Who got which campaign, and why an email did not go: a record, so read-only."""
+
+    list_display = ["subscriber", "campaign", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["subscriber__email", "message_id"]
+    list_select_related = ["subscriber", "campaign"]
+    list_per_page = 100
+    show_full_result_count = False  # counting 100,000 rows on every page is slow
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # ───────────────────────── end of Campaigns (newsletter-campaigns) ─────────────────────────

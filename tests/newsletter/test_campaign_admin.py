@@ -221,3 +221,18 @@ def test_a_campaign_waiting_for_the_worker_says_so(staff_client, settings):
     campaign = make_campaign()
     response = staff_client.post(action_url(campaign, "send_now"), follow=True)
     assert "Queued: the background worker is about to address and send it." in response.content.decode()
+
+
+def test_staff_can_see_why_deliveries_failed(staff_client, smtp_server):
+    """From the campaign page, staff reach the failed deliveries with the server's reason."""
+    [refused, _] = make_subscribers(2)
+    smtp_server.reject(refused.email, 550)
+    campaign = make_campaign()
+    staff_client.post(action_url(campaign, "send_now"))
+
+    page = staff_client.get(change_url(campaign)).content.decode()
+    deliveries = reverse("admin:newsletter_delivery_changelist")
+    failed_url = f"{deliveries}?campaign__id__exact={campaign.pk}&status__exact=failed"
+    assert failed_url.replace("&", "&amp;") in page
+    listing = staff_client.get(failed_url).content.decode()
+    assert refused.email in listing and "550 5.1.1 Mailbox unavailable" in listing
