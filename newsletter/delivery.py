@@ -75,7 +75,8 @@ from .models import Campaign, Delivery, Subscriber
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)
-MAX_ATTEMPTS = 5
+# Tries for an address that keeps answering 4xx: about ten hours with the back-off below.
+MAX_ATTEMPTS = 8
 HARD_BOUNCE_LIMIT = 3
 # Replies after DATA that refuse the mailbox rather than the message.
 MAILBOX_REFUSED = {550, 551, 553}
