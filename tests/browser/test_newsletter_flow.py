@@ -67,8 +67,8 @@ def site(live_server, settings, smtp_server):
     return live_server
 
 
-def test_subscribe_confirm_and_choose_topics_in_a_browser(site, smtp_server, open_page):
-    """A visitor subscribes, clicks the emailed link, confirms, then picks a topic and sees it saved."""
+def test_subscribe_confirm_choose_topics_and_leave_in_a_browser(site, smtp_server, open_page):
+    """A visitor subscribes, clicks the emailed link, confirms, picks a topic and sees it saved, then leaves."""
     from playwright.sync_api import expect
 
     page = open_page(1280)
@@ -107,6 +107,15 @@ def test_subscribe_confirm_and_choose_topics_in_a_browser(site, smtp_server, ope
     subscriber = Subscriber.objects.get()
     assert [topic.name for topic in subscriber.topics.all()] == ["Climate"]
     assert not subscriber.wants_everything
+
+    # ...and later leaves from the same page: a one-button page, then done.
+    page.get_by_role("link", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", name="Unsubscribe")).to_be_visible()
+    assert Subscriber.objects.get().status == Subscriber.Status.SUBSCRIBED, "opening the page alone changes nothing"
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", name="Unsubscribed")).to_be_visible()
+    snap(page, "newsletter-unsubscribed-1280")
+    assert Subscriber.objects.get().status == Subscriber.Status.UNSUBSCRIBED
 
 
 @pytest.mark.parametrize("width", [1280, 375])
