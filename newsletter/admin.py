@@ -169,7 +169,11 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     def _report_import(self, request, result, *, consented: bool) -> None:
         added = f"{result.created} subscriber{'s' if result.created != 1 else ''} added"
-        added += " as subscribed." if consented else f" as pending; {result.emails_sent} confirmation email(s) sent."
+        added += (
+            " as subscribed."
+            if consented
+            else f" as pending; {result.confirmations_queued} confirmation email(s) are being sent in the background."
+        )
         skipped = []
         if result.already_subscribers:
             skipped.append(f"{result.already_subscribers} already on the list")
@@ -178,13 +182,6 @@ class SubscriberAdmin(admin.ModelAdmin):
         if skipped:
             added += f" Skipped: {', '.join(skipped)}."
         messages.success(request, added)
-        if result.emails_failed:
-            messages.warning(
-                request,
-                f"{len(result.emails_failed)} confirmation email(s) could not be sent: "
-                + "; ".join(result.emails_failed[:10])
-                + (" …" if len(result.emails_failed) > 10 else ""),
-            )
 
 
 # ─────────────────────── end of Subscribers (newsletter-subscriptions) ───────────────────────

@@ -193,8 +193,7 @@ class ImportResult:
     created: int = 0
     already_subscribers: int = 0
     repeated_in_file: int = 0
-    emails_sent: int = 0
-    emails_failed: list[str] = field(default_factory=list)
+    confirmations_queued: int = 0
 
 
 @dataclass
@@ -271,7 +270,12 @@ def subscribers_import_csv(*, file: IO[bytes], consented: bool, consent_note: st
     result.created = len(created)
 
     if not consented:
-        _send_import_confirmations(new_rows, result)
+        # Thousands of emails would outlast the request: the worker sends them.
+        from .tasks import send_import_confirmations
+
+        subscriber_ids = [subscriber.pk for subscriber in created]
+        send_import_confirmations.enqueue(subscriber_ids)
+        result.confirmations_queued = len(subscriber_ids)
     return result
 
 
@@ -361,33 +365,43 @@ def _existing_emails(emails: list[str]) -> set[str]:
     return existing
 
 
-def _send_import_confirmations(rows: list[_ImportRow], result: ImportResult) -> None:
-    """One SMTP connection for the whole import; one refused address does not stop the rest."""
+def subscribers_send_confirmations(*, subscriber_ids: Iterable[int]) -> tuple[int, list[str]]:
+    """Email a confirmation link to each imported subscriber who is still pending.
+
+    One SMTP connection serves them all, and one refused address does not
+    stop the rest. Returns how many were sent and a line for each failure.
+    """
+    pending = (
+        Subscriber.objects.filter(pk__in=list(subscriber_ids), status=Subscriber.Status.PENDING)
+        .prefetch_related("series", "topics")
+        .order_by("pk")
+    )
+    sent, failed = 0, []
     connection = mailers.default
     try:
         connection.open()
     except MAIL_ERRORS as error:
-        result.emails_failed = [f"{row.email}: {error}" for row in rows]
-        return
+        return 0, [f"{subscriber.email}: {error}" for subscriber in pending]
     try:
-        for row in rows:
+        for subscriber in pending:
             request = SubscriptionRequest(
-                email=row.email,
+                email=subscriber.email,
                 source=Subscriber.Source.IMPORT,
                 consent_wording=CONSENT_WORDING_VERSION,
-                series_ids=tuple(row.series_ids),
-                topic_ids=tuple(row.topic_ids),
+                series_ids=tuple(series.pk for series in subscriber.series.all()),
+                topic_ids=tuple(topic.pk for topic in subscriber.topics.all()),
             )
             try:
                 connection.send_messages([_confirmation_message(request)])
             except MAIL_ERRORS as error:
-                result.emails_failed.append(f"{row.email}: {error}")
+                failed.append(f"{subscriber.email}: {error}")
             else:
-                result.emails_sent += 1
+                sent += 1
                 # A form request for the same address soon after gets no second email.
-                ratelimit_claim_once(key=_confirmation_claim(row.email), window_seconds=CONFIRM_EMAIL_INTERVAL)
+                ratelimit_claim_once(key=_confirmation_claim(subscriber.email), window_seconds=CONFIRM_EMAIL_INTERVAL)
     finally:
         connection.close()
+    return sent, failed
 
 
 EXPORT_COLUMNS = [

@@ -1,12 +1,17 @@
-"""Background tasks for the newsletter. They take ids and call the workflow functions in ``campaigns``.
+"""Background tasks for the newsletter. They take ids and call the workflow functions in ``campaigns`` and ``services``.
 
 In production they run in ``manage.py db_worker`` (django-tasks-db); in
 tests the immediate backend runs them inside the call that queues them.
 """
 
+import logging
+
 from django.tasks import task
 
 from .campaigns import campaign_process
+from .services import subscribers_send_confirmations
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -23,3 +28,12 @@ def send_campaign(campaign_id: int, retry: int = 0) -> dict | None:
         "server_error": run.server_error,
         "finished": run.finished,
     }
+
+
+@task()
+def send_import_confirmations(subscriber_ids: list[int]) -> dict:
+    """Send the confirmation links for a CSV import of people who have not consented yet."""
+    sent, failed = subscribers_send_confirmations(subscriber_ids=subscriber_ids)
+    for line in failed:
+        logger.warning("Import confirmation not sent: %s", line)
+    return {"sent": sent, "failed": failed}

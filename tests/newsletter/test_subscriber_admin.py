@@ -148,7 +148,7 @@ def test_import_without_consent_adds_pending_people_and_emails_them(staff_client
     )
     assert response.status_code == 302
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert "2 subscribers added as pending; 2 confirmation email(s) sent." in messages[0]
+    assert "2 subscribers added as pending; 2 confirmation email(s) are being sent in the background." in messages[0]
 
     one = Subscriber.objects.get(email="One@example.org")
     assert one.status == Subscriber.Status.PENDING
@@ -166,6 +166,27 @@ def test_import_without_consent_adds_pending_people_and_emails_them(staff_client
     link = next(line for line in body_text(emails[0]).split() if "/newsletter/confirm/" in line)
     staff_client.post(link.removeprefix("http://testserver"))
     assert Subscriber.objects.get(email=emails[0]["To"]).status == Subscriber.Status.SUBSCRIBED
+
+
+def test_import_request_leaves_the_emails_to_the_background_worker(staff_client, smtp_server, settings):
+    """The import page answers without waiting for the mail server; the worker sends the links later."""
+    from django.tasks import default_task_backend
+
+    from newsletter.tasks import send_import_confirmations
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    response = import_csv(staff_client, "email\nthree@example.org\nfour@example.org\n")
+
+    assert response.status_code == 302
+    assert smtp_server.messages == [], "nothing is sent inside the request"
+    [queued] = default_task_backend.results
+    assert queued.task.name == send_import_confirmations.name
+    assert sorted(queued.args[0]) == sorted(Subscriber.objects.values_list("pk", flat=True))
+
+    # What the worker then does:
+    send_import_confirmations.call(*queued.args)
+    emails = smtp_server.wait_for(2)
+    assert sorted(message["To"] for message in emails) == ["four@example.org", "three@example.org"]
 
 
 def test_import_with_consent_subscribes_at_once_and_records_who_vouched(staff_client, smtp_server):
