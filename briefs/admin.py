@@ -10,7 +10,18 @@ from django.db import transaction
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .models import Author, Brief, BriefAuthor, BriefResource, EngagementResource, Photo, Section, Series, Topic
+from .models import (
+    DEFAULT_SECTION_HEADINGS,
+    Author,
+    Brief,
+    BriefAuthor,
+    BriefResource,
+    EngagementResource,
+    Photo,
+    Section,
+    Series,
+    Topic,
+)
 
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = f"{settings.SITE_NAME} admin"
@@ -266,15 +277,15 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, SectionInline) and obj.pk is None and request.method == "GET":
             kwargs["initial"] = [
-                {"heading": "Policy Summary", "sort_order": 0},
-                {"heading": "Policy Analysis", "sort_order": 1},
+                {"heading": heading, "sort_order": position}
+                for position, heading in enumerate(DEFAULT_SECTION_HEADINGS)
             ]
         return kwargs
 
     def get_formsets_with_inlines(self, request, obj=None):
         for formset, inline in super().get_formsets_with_inlines(request, obj):
             if isinstance(inline, SectionInline) and obj is None and request.method == "GET":
-                formset.extra = 2
+                formset.extra = len(DEFAULT_SECTION_HEADINGS)
             yield formset, inline
 
     @admin.display(description="Brief", ordering="number")

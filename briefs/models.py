@@ -15,6 +15,7 @@ from .richtext import RichTextField, sanitise_html
 
 WORDS_PER_MINUTE = 220
 
+# Every new brief starts with these sections (the admin's add form fills them in).
 DEFAULT_SECTION_HEADINGS = ("Policy Summary", "Policy Analysis")
 
 
@@ -346,13 +347,6 @@ class Brief(models.Model):
         text = " ".join(strip_tags(section.body) for section in self.sections.all())
         words = len(re.findall(r"\w+", f"{self.summary} {text}"))
         return max(1, math.ceil(words / WORDS_PER_MINUTE))
-
-    def add_default_sections(self) -> None:
-        """Give a new brief the two sections every brief starts with."""
-        Section.objects.bulk_create(
-            Section(brief=self, heading=heading, sort_order=position)
-            for position, heading in enumerate(DEFAULT_SECTION_HEADINGS)
-        )
 
     def publish(self, *, by) -> None:
         """Publish the brief, numbering it in its series the first time.

@@ -28,6 +28,7 @@ from django.utils.text import slugify
 
 from briefs.images import make_thumbnail
 from briefs.models import (
+    DEFAULT_SECTION_HEADINGS,
     Author,
     Brief,
     BriefAuthor,
@@ -43,7 +44,7 @@ from briefs.richtext import sanitise_html
 from . import artwork, prose
 from .content import AUTHORS, BRIEFS, PHOTO_CREDITS, RESOURCES, SERIES, TOPICS, BriefSpec
 
-SUMMARY_HEADING, ANALYSIS_HEADING = "Policy Summary", "Policy Analysis"
+SUMMARY_HEADING, ANALYSIS_HEADING = DEFAULT_SECTION_HEADINGS
 HEADER_SIZE = (1600, 900)
 SECTION_PHOTO_SIZE = (1200, 800)
 # Generated briefs are spread over roughly the last three years.

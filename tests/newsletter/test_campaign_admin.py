@@ -74,7 +74,6 @@ def test_add_form_ignores_a_brief_that_does_not_exist(staff_client):
 def test_publishing_a_brief_offers_a_campaign_for_it(staff_client):
     """After publishing a brief, the admin links to a new campaign for it."""
     brief = BriefFactory(title="Water and borders")
-    brief.add_default_sections()
     response = staff_client.post(
         reverse("admin:briefs_brief_changelist"),
         {"action": "publish_selected", "_selected_action": [brief.pk]},
