@@ -130,15 +130,23 @@ def sanitise_image(upload, *, max_side: int) -> tuple[ContentFile, int, int]:
 
 
 def make_thumbnail(source, *, max_side: int) -> ContentFile:
-    """A small WebP copy of an image for cards and listings, where the full photo would be wasted bytes."""
+    """A small copy of an image for cards, listings and emails, where the full photo would be wasted bytes.
+
+    JPEG (PNG where there is transparency) rather than WebP, because the same
+    file goes into newsletters and some email clients still cannot show WebP.
+    """
     source.seek(0)
     with Image.open(source) as image:
         image.seek(0)  # the first frame of an animation
-        thumbnail = ImageOps.exif_transpose(image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"))
+        has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+        thumbnail = ImageOps.exif_transpose(image.convert("RGBA" if has_alpha else "RGB"))
         thumbnail.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
-        thumbnail.save(buffer, format="WEBP", quality=80, method=4)
-    return ContentFile(buffer.getvalue(), name="thumbnail.webp")
+        if has_alpha:
+            thumbnail.save(buffer, format="PNG", optimize=True)
+            return ContentFile(buffer.getvalue(), name="thumbnail.png")
+        thumbnail.save(buffer, format="JPEG", quality=82, optimize=True, progressive=True)
+        return ContentFile(buffer.getvalue(), name="thumbnail.jpg")
 
 
 def replace_with_sanitised(field_file, *, max_side: int) -> tuple[int, int] | None:

@@ -8,12 +8,12 @@ from tests.factories import PhotoFactory, image_file, published_brief
 pytestmark = pytest.mark.django_db
 
 
-def test_a_saved_photo_gets_a_small_webp_thumbnail():
-    """A 2000 px photo gets an 800 px WebP copy with the same proportions."""
+def test_a_saved_photo_gets_a_small_jpeg_thumbnail():
+    """A 2000 px photo gets an 800 px JPEG copy (one every email client can show) with the same proportions."""
     photo = PhotoFactory(image=image_file(size=(2000, 1000)))
 
     with Image.open(photo.thumbnail.path) as thumbnail:
-        assert thumbnail.format == "WEBP"
+        assert thumbnail.format == "JPEG"
         assert thumbnail.size == (800, 400)
 
 

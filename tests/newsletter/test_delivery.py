@@ -52,7 +52,7 @@ def test_campaign_email_arrives_with_both_parts_personal_links_and_unsubscribe_h
     text, html = body_text(message), body_html(message)
     assert "Ports and power" in text and "Read this (https://example.org/x) first." in text
     assert "<table" in html and 'style="' in html, "HTML is table-based with inlined CSS"
-    assert f'src="http://testserver{photo.image.url}"' in html and 'alt="Container cranes at dusk"' in html
+    assert f'src="http://testserver{photo.thumbnail.url}"' in html and 'alt="Container cranes at dusk"' in html
     assert settings.POSTAL_ADDRESS in text and settings.POSTAL_ADDRESS in html
     assert reader.get_unsubscribe_url() in text and reader.get_unsubscribe_url() in html
     assert reader.get_preferences_url() in html
