@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import F, Max, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 
 from .images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
@@ -342,6 +343,18 @@ class Brief(models.Model):
         """Authors in byline order (uses the prefetched through rows)."""
         return [link.author for link in self.brief_authors.all()]
 
+    @cached_property
+    def page_sections(self) -> list["Section"]:
+        """Sections in order, each with an ``anchor`` unique on the page (a repeated heading gets -2, -3, …)."""
+        sections, taken = list(self.sections.all()), set()
+        for section in sections:
+            anchor, suffix = section.anchor, 2
+            while anchor in taken:
+                anchor, suffix = f"{section.anchor}-{suffix}", suffix + 1
+            section.anchor = anchor
+            taken.add(anchor)
+        return sections
+
     @property
     def reading_minutes(self) -> int:
         text = " ".join(strip_tags(section.body) for section in self.sections.all())
@@ -436,8 +449,9 @@ class Section(models.Model):
         self.body = sanitise_html(self.body)
         super().save(*args, **kwargs)
 
-    @property
+    @cached_property
     def anchor(self) -> str:
+        """The heading as a fragment for links to this section (Brief.page_sections makes it unique on the page)."""
         return re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-") or f"section-{self.pk}"
 
 
