@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/send_campaign.py                      # 20,000 subscribers, temp SQLite
     .venv/bin/python bench/send_campaign.py --subscribers 100000
+    createdb -h 127.0.0.1 -U postgres briefs_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/briefs_bench .venv/bin/python bench/send_campaign.py
 
 Starts an SMTP sink (aiosmtpd in a subprocess, discarding every message),
@@ -15,8 +16,8 @@ same run measures:
 
 and prints messages per second and the ratio of 3 to 1. The database is a
 temporary SQLite file unless DATABASE_URL is set; a PostgreSQL database named
-there is created by the run's migrate and left with the data (use a
-throwaway name).
+there must exist (createdb, as above), is migrated by the run and left with
+the data, so use a throwaway one.
 """
 
 import argparse
