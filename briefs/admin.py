@@ -71,7 +71,7 @@ class PhotoAutocompleteJsonView(AutocompleteJsonView):
         queryset = super().get_queryset()
         pk = self.request.GET.get("pk")
         if pk is not None:
-            queryset = queryset.filter(pk=pk) if pk.isdigit() else queryset.none()
+            queryset = queryset.filter(pk=pk) if pk.isdecimal() else queryset.none()
         return queryset
 
     def serialize_result(self, obj, to_field_name):
@@ -305,17 +305,22 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        # Publishing goes through Brief.publish() so numbering happens in one
-        # place, whichever way the status is changed.
-        wants_published = obj.status == Brief.Status.PUBLISHED
-        if wants_published and (obj.number is None or "status" in form.changed_data):
-            obj.status = Brief.Status.DRAFT
-            with transaction.atomic():
-                super().save_model(request, obj, form, change)
-                obj.publish(by=request.user)
-            self.offer_campaign(request, obj)
-        else:
+        with transaction.atomic():
+            if change:
+                # The brief may have been numbered since this request loaded it
+                # (a double-clicked Save, a colleague publishing): never write
+                # an empty number over the one it was given.
+                obj.number = Brief.objects.select_for_update().values_list("number", flat=True).get(pk=obj.pk)
+            # Publishing goes through Brief.publish() so numbering happens in
+            # one place, whichever way the status is changed.
+            publishing = obj.status == Brief.Status.PUBLISHED and (obj.number is None or "status" in form.changed_data)
+            if publishing:
+                obj.status = Brief.Status.DRAFT
             super().save_model(request, obj, form, change)
+            if publishing:
+                obj.publish(by=request.user)
+        if publishing:
+            self.offer_campaign(request, obj)
 
     def offer_campaign(self, request, brief):
         """After publishing, offer a draft newsletter campaign for the brief (the newsletter admin fills it in)."""

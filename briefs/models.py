@@ -3,6 +3,7 @@
 import math
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Max, Prefetch, Q
@@ -46,6 +47,18 @@ class Series(models.Model):
 
     def get_absolute_url(self):
         return reverse("briefs:series", kwargs={"slug": self.slug})
+
+    @classmethod
+    def numbers_take(cls, series_id: int, count: int = 1) -> range:
+        """Reserve the next ``count`` numbers of a series and return them.
+
+        One UPDATE increments the counter; it takes a row lock on PostgreSQL,
+        so concurrent callers queue behind each other and never share a
+        number. Call it inside a transaction that also saves the briefs.
+        """
+        cls.objects.filter(pk=series_id).update(last_number=F("last_number") + count)
+        last = cls.objects.values_list("last_number", flat=True).get(pk=series_id)
+        return range(last - count + 1, last + 1)
 
     def clean(self):
         """Refuse a counter below a number already given: the next brief would need that number again."""
@@ -131,6 +144,12 @@ class Photo(models.Model):
         return self.thumbnail or self.image
 
 
+class AuthorQuerySet(models.QuerySet):
+    def with_published_briefs(self):
+        """Authors the public can find: those with at least one published brief."""
+        return self.filter(author_briefs__brief__in=Brief.objects.published()).distinct()
+
+
 class Author(models.Model):
     name = models.CharField(max_length=150)
     slug = models.SlugField(
@@ -151,6 +170,8 @@ class Author(models.Model):
     website = models.URLField(blank=True)
     x_url = models.URLField("X profile", blank=True)
     linkedin_url = models.URLField("LinkedIn profile", blank=True)
+
+    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -267,6 +288,15 @@ class Brief(models.Model):
         db_index=True,
         help_text="Set automatically on publishing if empty. A future date keeps the brief hidden until then.",
     )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who last published the brief (empty for demo content and imports).",
+    )
     summary = models.TextField(
         max_length=400,
         help_text="Two or three plain sentences, shown on cards, in search results and in link previews.",
@@ -343,10 +373,17 @@ class Brief(models.Model):
         """Authors in byline order (uses the prefetched through rows)."""
         return [link.author for link in self.brief_authors.all()]
 
+    # Ids the brief page's template uses for itself; a section called "Main"
+    # or "Engagement resources" must not take them.
+    PAGE_IDS = frozenset(
+        {"main", "brief-title", "toc-title", "engagement-resources", "share-title", "site-nav-menu",
+         "nav-series-toggle", "nav-topics-toggle"}
+    )  # fmt: skip
+
     @cached_property
     def page_sections(self) -> list["Section"]:
         """Sections in order, each with an ``anchor`` unique on the page (a repeated heading gets -2, -3, …)."""
-        sections, taken = list(self.sections.all()), set()
+        sections, taken = list(self.sections.all()), set(self.PAGE_IDS)
         for section in sections:
             anchor, suffix = section.anchor, 2
             while anchor in taken:
@@ -362,11 +399,11 @@ class Brief(models.Model):
         return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
     def publish(self, *, by) -> None:
-        """Publish the brief, numbering it in its series the first time.
+        """Publish the brief, numbering it in its series the first time, and record who did.
 
-        The series counter is incremented with a single UPDATE, which takes a
-        row lock on PostgreSQL, so concurrent publishers queue behind each other
-        and every brief gets its own number; the unique constraint backs it up.
+        ``by`` is the staff member publishing, whose permission is checked;
+        ``None`` means the system itself (demo content, data imports).
+        Numbers come from ``Series.numbers_take``; the unique constraint backs it up.
         """
         if by is not None and not by.has_perm("briefs.change_brief"):
             raise PermissionDenied("You do not have permission to publish briefs.")
@@ -377,11 +414,11 @@ class Brief(models.Model):
                 stored = Brief.objects.select_for_update().filter(pk=self.pk).values_list("number", flat=True).first()
                 self.number = stored if stored is not None else self.number
             if self.number is None:
-                Series.objects.filter(pk=self.series_id).update(last_number=F("last_number") + 1)
-                self.number = Series.objects.values_list("last_number", flat=True).get(pk=self.series_id)
+                [self.number] = Series.numbers_take(self.series_id)
             self.status = self.Status.PUBLISHED
             if self.published_at is None:
                 self.published_at = timezone.now()
+            self.published_by = by
             self.save()
 
     def unpublish(self, *, by) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -310,12 +310,10 @@ def numbers_assign(plans: list[PlannedBrief], report: SeedReport) -> None:
         Series.objects.filter(pk=series_id, last_number__lt=highest.get(series_id, 0)).update(
             last_number=highest.get(series_id, 0)
         )
-        Series.objects.filter(pk=series_id).update(last_number=F("last_number") + len(in_series))
-        last = Series.objects.values_list("last_number", flat=True).get(pk=series_id)
-        first = last - len(in_series) + 1
-        for offset, plan in enumerate(in_series):
-            plan.brief.number = first + offset
-        report.numbers[in_series[0].brief.series.name] = (first, last)
+        numbers = Series.numbers_take(series_id, len(in_series))
+        for number, plan in zip(numbers, in_series, strict=True):
+            plan.brief.number = number
+        report.numbers[in_series[0].brief.series.name] = (numbers[0], numbers[-1])
 
 
 def briefs_write(plans: list[PlannedBrief]) -> None:
