@@ -9,7 +9,6 @@ from .models import Author, Brief, Series, Topic
 class BriefSitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.8
-    limit = 5000
 
     def items(self):
         return Brief.objects.published().only("slug", "updated_at").order_by("-published_at", "-id")
@@ -23,7 +22,11 @@ class ListingSitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        return [*Series.objects.only("slug"), *Topic.objects.only("slug"), *Author.objects.only("slug")]
+        return [
+            *Series.objects.only("slug"),
+            *Topic.objects.only("slug"),
+            *Author.objects.with_published_briefs().only("slug"),
+        ]
 
 
 class DashboardSitemap(Sitemap):

@@ -41,20 +41,20 @@ def dashboard(request):
             "page_obj": page_obj,
             "pagination_query": form.query_string(),
             # One query each for the author and year filter options.
-            "filter_authors": Author.objects.only("name", "slug"),
+            "filter_authors": Author.objects.with_published_briefs().only("name", "slug"),
             "filter_years": Brief.objects.published().dates("published_at", "year", order="DESC"),
         },
     )
 
 
 def brief_detail(request, slug):
-    """A brief's page. Staff who may edit briefs also see drafts, marked as a preview."""
-    brief = Brief.objects.for_detail().filter(slug=slug).first()
+    """A brief's page. Staff who may view briefs in the admin also see drafts, marked as a preview."""
+    may_preview = request.user.has_perm("briefs.view_brief")
+    briefs = Brief.objects.all() if may_preview else Brief.objects.published()
+    brief = briefs.for_detail().filter(slug=slug).first()
     if brief is None:
         raise Http404("No brief at this address.")
     is_preview = not brief.is_live
-    if is_preview and not request.user.has_perm("briefs.view_brief"):
-        raise Http404("No brief at this address.")
     previous_brief, next_brief = brief.neighbours()
     absolute_url = request.build_absolute_uri(brief.get_absolute_url())
     image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
@@ -67,6 +67,7 @@ def brief_detail(request, slug):
             "previous_brief": previous_brief,
             "next_brief": next_brief,
             "absolute_url": absolute_url,
+            "image_url": image_url,
             "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
         },
     )

@@ -19,3 +19,14 @@ def test_two_sections_with_the_same_heading_get_separate_links(client):
     assert page.count('id="background"') == 1
     assert page.count('id="background-2"') == 1
     assert 'href="#background"' in page and 'href="#background-2"' in page
+
+
+def test_a_section_named_like_part_of_the_page_does_not_take_its_id(client):
+    """A section headed "Main" gets its own anchor, so the skip link still jumps to the main content."""
+    brief = published_brief(sections=0)
+    Section.objects.create(brief=brief, heading="Main", body="<p>Text.</p>")
+
+    page = client.get(brief.get_absolute_url()).content.decode()
+
+    assert page.count('id="main"') == 1
+    assert 'href="#main-2"' in page and 'id="main-2"' in page

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import BriefFactory, published_brief
+from briefs.models import BriefAuthor
+from tests.factories import AuthorFactory, BriefFactory, published_brief
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +59,25 @@ def test_a_form_sent_without_its_security_token_gets_a_friendly_page(settings):
     body = response.content.decode()
     assert "This form has expired" in body
     assert settings.SITE_NAME in body
+
+
+def test_an_author_with_only_drafts_is_not_listed_publicly(client):
+    """Someone added to an unpublished brief appears in neither the author filter nor the sitemap yet."""
+    published_brief(authors=[AuthorFactory(name="Nadia Published", slug="nadia")])
+    hidden = AuthorFactory(name="Oren Unpublished", slug="oren")
+    BriefAuthor.objects.create(brief=BriefFactory(), author=hidden)
+
+    dashboard = client.get("/").content.decode()
+    sitemap = client.get("/sitemap.xml").content.decode()
+
+    assert "Nadia Published" in dashboard and "/authors/nadia/" in sitemap
+    assert "Oren Unpublished" not in dashboard and "/authors/oren/" not in sitemap
+
+
+def test_health_checks_over_plain_http_are_not_redirected(client, settings):
+    """With HTTPS enforced, pages redirect to https but /healthz still answers a load balancer's plain check."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/").status_code == 301
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok")
