@@ -219,9 +219,13 @@ class BriefAuthorInline(SortableInline, admin.TabularInline):
 class SectionInline(PhotoPickerMixin, SortableInline, admin.StackedInline):
     model = Section
     autocomplete_fields = ["photo"]
-    extra = 0
     fields = ["heading", "body", "photo", "photo_preview", "photo_placement", "sort_order"]
     readonly_fields = ["photo_preview"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new brief's add form shows the default sections, filled in by
+        # BriefAdmin.get_formset_kwargs.
+        return len(DEFAULT_SECTION_HEADINGS) if obj is None and request.method == "GET" else 0
 
     @admin.display(description="Selected photo")
     def photo_preview(self, obj):
@@ -281,12 +285,6 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
                 for position, heading in enumerate(DEFAULT_SECTION_HEADINGS)
             ]
         return kwargs
-
-    def get_formsets_with_inlines(self, request, obj=None):
-        for formset, inline in super().get_formsets_with_inlines(request, obj):
-            if isinstance(inline, SectionInline) and obj is None and request.method == "GET":
-                formset.extra = len(DEFAULT_SECTION_HEADINGS)
-            yield formset, inline
 
     @admin.display(description="Brief", ordering="number")
     def label_display(self, obj):

@@ -149,14 +149,14 @@ def make_thumbnail(source, *, max_side: int) -> ContentFile:
         return ContentFile(buffer.getvalue(), name="thumbnail.jpg")
 
 
-def replace_with_sanitised(field_file, *, max_side: int) -> tuple[int, int] | None:
-    """Swap a newly uploaded file for its sanitised copy before it is stored.
+def replace_with_sanitised(field_file, *, max_side: int) -> bool:
+    """Swap a newly uploaded file for its sanitised copy before it is stored; True if it did.
 
     Files already in storage are left alone, so re-saving a model does not
     re-encode (and slowly degrade) its images.
     """
     if not field_file or getattr(field_file, "_committed", True):
-        return None
-    clean, width, height = sanitise_image(field_file.file, max_side=max_side)
+        return False
+    clean, _width, _height = sanitise_image(field_file.file, max_side=max_side)
     field_file.save(clean.name, clean, save=False)
-    return width, height
+    return True

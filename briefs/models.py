@@ -131,7 +131,7 @@ class Photo(models.Model):
         return self.alt_text[:80]
 
     def save(self, *args, **kwargs):
-        replaced = replace_with_sanitised(self.image, max_side=self.MAX_SIDE) is not None
+        replaced = replace_with_sanitised(self.image, max_side=self.MAX_SIDE)
         if self.image and (replaced or not self.thumbnail):
             with self.image.open("rb") as original:
                 small = make_thumbnail(original, max_side=self.THUMBNAIL_SIDE)

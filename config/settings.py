@@ -159,10 +159,6 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Whether Django itself serves uploaded files (local use); production leaves
 # that to the web server or a storage service.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
-# Uploads larger than this go to a temporary file rather than memory; the
-# image validator refuses anything over 10 MB anyway.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Email goes through Django 6.1's MAILERS (the EMAIL_* settings are
 # deprecated). The console mailer prints messages locally; setting EMAIL_HOST
