@@ -80,7 +80,9 @@ class Series(models.Model):
 
 
 class Topic(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(
+        max_length=100, unique=True, help_text="Shown in the navigation and on briefs' topic links."
+    )
     slug = models.SlugField(
         max_length=100, unique=True, help_text="The last part of the topic page address, /topics/…/."
     )
@@ -151,7 +153,7 @@ class AuthorQuerySet(models.QuerySet):
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, help_text="As it appears in bylines.")
     slug = models.SlugField(
         max_length=150, unique=True, help_text="The last part of the author page address, /authors/…/."
     )
@@ -167,9 +169,11 @@ class Author(models.Model):
         blank=True,
         help_text="A square head-and-shoulders photo works best. Location and camera data are removed.",
     )
-    website = models.URLField(blank=True)
-    x_url = models.URLField("X profile", blank=True)
-    linkedin_url = models.URLField("LinkedIn profile", blank=True)
+    website = models.URLField(blank=True, help_text="Optional; shown as a link on the author page.")
+    x_url = models.URLField("X profile", blank=True, help_text="Optional; shown as a link on the author page.")
+    linkedin_url = models.URLField(
+        "LinkedIn profile", blank=True, help_text="Optional; shown as a link on the author page."
+    )
 
     objects = AuthorQuerySet.as_manager()
 
@@ -195,7 +199,7 @@ class Author(models.Model):
 class EngagementResource(models.Model):
     """An organisation readers can engage with, reused across many briefs."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, help_text="The organisation's name, as readers know it.")
     url = models.URLField("website", help_text="The organisation's website; the name links to it.")
     logo = models.ImageField(
         upload_to=RandomFilename("logos"),
@@ -463,7 +467,7 @@ class Section(models.Model):
         ASIDE = "aside", "Beside the text (on wide screens)"
 
     brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="sections")
-    heading = models.CharField(max_length=200)
+    heading = models.CharField(max_length=200, help_text="Shown as the section's title and in the brief's contents.")
     body = RichTextField(blank=True)
     photo = models.ForeignKey(
         "briefs.Photo",
@@ -473,8 +477,10 @@ class Section(models.Model):
         related_name="+",
         help_text="Optional. Readers can click or tap it to enlarge.",
     )
-    photo_placement = models.CharField(max_length=10, choices=Placement, default=Placement.ASIDE)
-    sort_order = models.PositiveIntegerField(default=0)
+    photo_placement = models.CharField(
+        max_length=10, choices=Placement, default=Placement.ASIDE, help_text="Where the photo sits in the section."
+    )
+    sort_order = models.PositiveIntegerField(default=0, help_text="Sections are shown from the lowest number up.")
 
     class Meta:
         ordering = ["sort_order", "id"]
