@@ -29,8 +29,8 @@ Keep ``NEWSLETTER_BATCH_SIZE`` small to keep that window small.
 
 Failures:
 
-- The SMTP server cannot be reached, times out, drops the connection or
-  answers 421: nothing is counted against the deliveries; the rest of the
+- The SMTP server cannot be reached, refuses the login or STARTTLS, times
+  out, drops the connection or answers 421: nothing is counted against the deliveries; the rest of the
   batch is released and the run stops with ``server_error`` set. The task
   (``newsletter.tasks``) tries again later with growing back-off, for as long
   as the outage lasts.
@@ -398,6 +398,22 @@ def _classify(error: Exception) -> tuple[str, str]:
     return "server", str(error) or error.__class__.__name__
 
 
+def _open(mailer) -> None:
+    """Make sure the SMTP connection is open; any failure here is the server's, never an address's.
+
+    Connecting, STARTTLS and logging in (a 535 for wrong credentials, a 454)
+    happen before any recipient is named, so no delivery is to blame.
+    """
+    try:
+        mailer.open()
+    except Exception as error:  # whatever stops the connection stops the whole run
+        if isinstance(error, smtplib.SMTPResponseException):
+            text = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+        else:
+            text = str(error) or error.__class__.__name__
+        raise _ServerUnavailableError(f"Could not open the SMTP connection: {text}") from error
+
+
 def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun) -> None:
     """Send each claimed delivery, noting the outcome on the in-memory row."""
     now = timezone.now()
@@ -409,9 +425,9 @@ def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun
             batch.done.add(delivery.pk)
             run.skipped += 1
             continue
+        _open(mailer)
         message_id = email.new_message_id()
         try:
-            mailer.open()
             mailer.send_messages([email.message_for(subscriber, message_id=message_id)])
         except Exception as error:  # every SMTP failure is classified and recorded
             kind, text = _classify(error)

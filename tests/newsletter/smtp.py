@@ -24,6 +24,7 @@ from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 _DEFAULT_REPLIES = {
     550: "550 5.1.1 Mailbox unavailable",
@@ -75,6 +76,7 @@ class SMTPTestServer:
         self._rejections: dict[str, str] = {}
         self._arrived = threading.Condition()
         self._controller: Controller | None = None
+        self._login: tuple[str, str] | None = None
 
     # -- running -----------------------------------------------------------
 
@@ -86,12 +88,22 @@ class SMTPTestServer:
         """Start listening (again, after ``stop()``) on the same port."""
         if self._controller is not None:
             return
+        auth = {}
+        if self._login is not None:
+            # AUTH PLAIN without STARTTLS: acceptable on loopback in tests only.
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+                "auth_exclude_mechanism": ["LOGIN"],
+            }
         controller = Controller(
             _RecordingHandler(self),
             hostname=self.host,
             port=self.port,
             enable_SMTPUTF8=True,
             ready_timeout=5,
+            **auth,
         )
         controller.start()
         self._controller = controller
@@ -102,6 +114,20 @@ class SMTPTestServer:
             return
         self._controller.stop()
         self._controller = None
+
+    def require_login(self, username: str, password: str) -> None:
+        """Demand SMTP AUTH with these credentials (restarts the server); wrong ones get 535."""
+        self._login = (username, password)
+        self.stop()
+        self.start()
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        given = (
+            (auth_data.login.decode(), auth_data.password.decode()) if isinstance(auth_data, LoginPassword) else None
+        )
+        if given == self._login:
+            return AuthResult(success=True, auth_data=auth_data)
+        return AuthResult(success=False, handled=False)  # aiosmtpd then answers 535
 
     # -- refusing recipients -----------------------------------------------
 

@@ -347,3 +347,32 @@ def test_message_refused_after_data_fails_without_blaming_the_address(smtp_serve
     spamfiltered.refresh_from_db()
     gone.refresh_from_db()
     assert (spamfiltered.hard_bounces, gone.hard_bounces) == (0, 1)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_mail_server_refusing_our_login_delays_the_campaign_and_fails_nobody(smtp_server, settings):
+    """A rejected SMTP login (535) is the server's problem: nothing is marked failed, the campaign waits and resumes."""
+    readers = make_subscribers(3)
+    smtp_server.require_login("briefs", "right-password")
+    options = settings.MAILERS["default"]["OPTIONS"]
+    settings.MAILERS = {
+        "default": {**settings.MAILERS["default"], "OPTIONS": {**options, "username": "briefs", "password": "wrong"}}
+    }
+    campaign = start_sending(make_campaign())
+
+    run = campaign_deliver(campaign_id=campaign.pk)
+
+    assert "535" in run.server_error and run.sent == run.failed == 0
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENDING
+    assert campaign.progress() == {"queued": 3, "sending": 0, "sent": 0, "failed": 0, "skipped": 0}
+    assert set(campaign.deliveries.values_list("attempts", flat=True)) == {0}
+
+    settings.MAILERS = {
+        "default": {
+            **settings.MAILERS["default"],
+            "OPTIONS": {**options, "username": "briefs", "password": "right-password"},
+        }
+    }
+    assert campaign_deliver(campaign_id=campaign.pk).finished
+    assert received_by(smtp_server, readers) == {reader.email: 1 for reader in readers}
