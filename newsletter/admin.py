@@ -21,6 +21,7 @@ from briefs.admin import SortableInline
 from briefs.models import Brief
 
 from .campaigns import (
+    NO_AUDIENCE_CHOSEN,
     campaign_cancel,
     campaign_preview,
     campaign_problems,
@@ -218,9 +219,29 @@ class CampaignBriefInline(SortableInline, admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        # Only while the audience is editable (a sent campaign shows it read-only).
+        if (
+            "audience" in self.fields
+            and cleaned.get("audience") == Campaign.Audience.SEGMENT
+            and not cleaned.get("audience_series")
+            and not cleaned.get("audience_topics")
+        ):
+            self.add_error("audience", NO_AUDIENCE_CHOSEN)
+        return cleaned
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     """Write a campaign, preview it, test it, schedule or send it, and watch it go out."""
+
+    form = CampaignForm
 
     list_display = ["subject", "status", "audience", "scheduled_for", "progress_summary", "created_at"]
     list_filter = ["status", "audience"]

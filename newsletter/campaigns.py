@@ -46,6 +46,9 @@ def _check_permission(by) -> None:
         raise PermissionDenied("You do not have permission to send campaigns.")
 
 
+NO_AUDIENCE_CHOSEN = "Choose at least one series or topic for the audience, or send to every subscriber."
+
+
 def campaign_problems(*, campaign: Campaign) -> list[str]:
     """What stops this campaign from being sent, in words an editor can act on."""
     problems = []
@@ -58,7 +61,7 @@ def campaign_problems(*, campaign: Campaign) -> list[str]:
         and not campaign.audience_series.exists()
         and not campaign.audience_topics.exists()
     ):
-        problems.append("Choose at least one series or topic for the audience, or send to every subscriber.")
+        problems.append(NO_AUDIENCE_CHOSEN)
     return problems
 
 
@@ -128,12 +131,25 @@ def campaign_cancel(*, campaign: Campaign, by=None) -> Campaign:
 
 
 def campaign_start(*, campaign_id: int) -> bool:
-    """Move a scheduled campaign whose time has come to sending. True if this call did it."""
-    return bool(
-        Campaign.objects.due(timezone.now())
-        .filter(pk=campaign_id)
-        .update(status=Campaign.Status.SENDING, started_at=timezone.now())
-    )
+    """Move a scheduled campaign whose time has come to sending. True if this call did it.
+
+    The campaign is checked again first: it could be edited, or lose the
+    series its audience was chosen by, after it was scheduled. One that is
+    no longer ready goes back to draft, where the admin lists what to fix,
+    rather than going out to the wrong people.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.due(now).select_for_update().filter(pk=campaign_id).first()
+        if campaign is None:
+            return False
+        problems = campaign_problems(campaign=campaign)
+        if problems:
+            Campaign.objects.filter(pk=campaign_id).update(status=Campaign.Status.DRAFT, scheduled_for=None)
+            logger.warning("Campaign %s was due but is not ready, so it is a draft again: %s", campaign_id, problems)
+            return False
+        Campaign.objects.filter(pk=campaign_id).update(status=Campaign.Status.SENDING, started_at=now)
+    return True
 
 
 def deliveries_create(*, campaign: Campaign) -> int:

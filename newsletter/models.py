@@ -25,15 +25,19 @@ class SubscriberQuerySet(models.QuerySet):
     def by_email(self, address: str):
         return self.filter(email__iexact=normalise_email(address))
 
-    def in_audience(self, *, series_ids=(), topic_ids=()):
-        """Active subscribers who want a campaign about these series/topics.
+    def in_audience(self, *, everyone: bool = False, series_ids=(), topic_ids=()):
+        """Active subscribers a campaign reaches: all of them, or those who want these series/topics.
 
         A subscriber with no preferences wants everything; one with
-        preferences wants a campaign that matches any of them.
+        preferences wants a campaign that matches any of them. A segment
+        with no series and no topics reaches nobody: an empty choice must
+        never turn into "everyone".
         """
         queryset = self.active()
-        if not series_ids and not topic_ids:
+        if everyone:
             return queryset
+        if not series_ids and not topic_ids:
+            return queryset.none()
         wants_everything = Q(wants_everything=True)
         matches = Q(series__in=series_ids) | Q(topics__in=topic_ids)
         return queryset.filter(wants_everything | matches).distinct()
@@ -160,7 +164,7 @@ class Campaign(models.Model):
     def audience_subscribers(self) -> SubscriberQuerySet:
         """The subscribers this campaign goes to, as of now."""
         if self.audience == self.Audience.EVERYONE:
-            return Subscriber.objects.active()
+            return Subscriber.objects.in_audience(everyone=True)
         return Subscriber.objects.in_audience(
             series_ids=list(self.audience_series.values_list("pk", flat=True)),
             topic_ids=list(self.audience_topics.values_list("pk", flat=True)),

@@ -235,3 +235,29 @@ def test_staff_can_see_why_deliveries_failed(staff_client, smtp_server):
     assert failed_url.replace("&", "&amp;") in page
     listing = staff_client.get(failed_url).content.decode()
     assert refused.email in listing and "550 5.1.1 Mailbox unavailable" in listing
+
+
+def test_a_segment_without_series_or_topics_cannot_be_saved(staff_client):
+    """Choosing 'subscribers of the chosen series or topics' and choosing none is explained, and nothing is saved."""
+    campaign = make_campaign(status=Campaign.Status.SCHEDULED, scheduled_for=timezone.now() + timedelta(hours=3))
+    link = campaign.campaign_briefs.get()
+    response = staff_client.post(
+        change_url(campaign),
+        {
+            "subject": campaign.subject,
+            "intro": campaign.intro,
+            "audience": "segment",
+            "campaign_briefs-TOTAL_FORMS": "1",
+            "campaign_briefs-INITIAL_FORMS": "1",
+            "campaign_briefs-MIN_NUM_FORMS": "1",
+            "campaign_briefs-MAX_NUM_FORMS": "1000",
+            "campaign_briefs-0-id": str(link.pk),
+            "campaign_briefs-0-campaign": str(campaign.pk),
+            "campaign_briefs-0-brief": str(link.brief_id),
+            "campaign_briefs-0-sort_order": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose at least one series or topic" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.audience == Campaign.Audience.EVERYONE

@@ -12,6 +12,7 @@ from django.utils import timezone
 from newsletter.campaigns import (
     campaign_cancel,
     campaign_preview,
+    campaign_problems,
     campaign_process,
     campaign_schedule,
     campaign_send_now,
@@ -229,3 +230,33 @@ def test_worker_comes_back_when_a_retry_is_due(settings, smtp_server):
 
     [follow_up] = default_task_backend.results
     assert follow_up.task.run_after == campaign.deliveries.get().next_attempt_at
+
+
+def test_segment_with_nothing_chosen_reaches_nobody():
+    """A 'chosen series or topics' campaign with none chosen addresses nobody, never every subscriber."""
+    make_subscribers(3)
+    campaign = make_campaign(audience=Campaign.Audience.SEGMENT)
+
+    assert deliveries_create(campaign=campaign) == 0
+    assert not campaign.deliveries.exists()
+
+
+def test_scheduled_segment_whose_series_was_deleted_is_not_sent_and_says_why(smtp_server):
+    """If a scheduled segment loses its only series, it does not go out to everyone; staff see what to fix."""
+    make_subscribers(3)
+    defence = SeriesFactory(name="Defence Brief")
+    campaign = make_campaign(audience=Campaign.Audience.SEGMENT)
+    campaign.audience_series.add(defence)
+    when = timezone.now() + timedelta(hours=1)
+    campaign_schedule(campaign=campaign, when=when)
+    defence.delete()
+
+    with time_machine.travel(when + timedelta(minutes=1)):
+        call_command("send_scheduled_campaigns", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert smtp_server.messages == []
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT and campaign.recipients_count is None
+    assert campaign_problems(campaign=campaign) == [
+        "Choose at least one series or topic for the audience, or send to every subscriber."
+    ]
