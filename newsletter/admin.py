@@ -222,7 +222,7 @@ class CampaignBriefInline(SortableInline, admin.TabularInline):
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = "__all__"
+        fields = ["subject", "intro", "audience", "audience_series", "audience_topics"]
 
     def clean(self):
         cleaned = super().clean()
