@@ -10,8 +10,9 @@ How a worker sends a campaign (``campaign_deliver``):
    write lock when it begins (``transaction_mode=IMMEDIATE`` in settings), so
    claims are serialised. The UPDATE re-checks the status either way, and the
    worker then reads back only the rows carrying its own id.
-2. **Check** each subscriber at claim time: anyone no longer subscribed
-   (unsubscribed or bounced since the campaign started) is ``skipped``.
+2. **Check** each subscriber right before their message is sent: anyone
+   no longer subscribed (unsubscribed or bounced since the campaign
+   started, even while the batch was going out) is ``skipped``.
 3. **Send** over one open SMTP connection, one message per subscriber,
    personalised from an email rendered once per campaign (``CampaignEmail``).
 4. **Record** the batch's outcomes in one transaction (one ``bulk_update``
@@ -356,7 +357,6 @@ def _claim(*, campaign_id: int, token: str, size: int) -> list[Delivery]:
             *_RECORDED_FIELDS,
             "subscriber__id",
             "subscriber__email",
-            "subscriber__status",
             "subscriber__token",
             "subscriber__hard_bounces",
         )
@@ -417,11 +417,16 @@ def _open(mailer) -> None:
 def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun) -> None:
     """Send each claimed delivery, noting the outcome on the in-memory row."""
     now = timezone.now()
+    statuses = Subscriber.objects.values_list("status", flat=True)
     for delivery in batch.deliveries:
         subscriber = delivery.subscriber
+        # Read again right before sending (one primary-key lookup): someone
+        # who unsubscribed while this batch was going out gets nothing.
+        subscriber.status = statuses.filter(pk=subscriber.pk).first()
         if subscriber.status != Subscriber.Status.SUBSCRIBED:
             delivery.status = Delivery.Status.SKIPPED
-            delivery.last_error = f"Not sent: subscriber is {subscriber.get_status_display().lower()}."
+            left = subscriber.get_status_display().lower() if subscriber.status else "deleted"
+            delivery.last_error = f"Not sent: subscriber is {left}."
             batch.done.add(delivery.pk)
             run.skipped += 1
             continue

@@ -41,3 +41,16 @@ class InterruptingBackend(EmailBackend):
             raise WorkerStoppedError
         InterruptingBackend.sent += len(email_messages)
         return super().send_messages(email_messages)
+
+
+class HookedBackend(EmailBackend):
+    """Real SMTP, but ``HookedBackend.before_send(message)`` runs first: something happening mid-batch."""
+
+    before_send = None
+
+    def send_messages(self, email_messages):
+        if HookedBackend.before_send is not None:
+            for message in email_messages:
+                HookedBackend.before_send(message)
+        return super().send_messages(email_messages)
+

@@ -15,7 +15,13 @@ from newsletter.campaigns import campaign_process, campaign_send_now, deliveries
 from newsletter.delivery import HARD_BOUNCE_LIMIT, LEASE, campaign_deliver
 from newsletter.models import Campaign, Delivery, Subscriber
 from tests.factories import PhotoFactory, published_brief
-from tests.newsletter.campaign_support import InterruptingBackend, WorkerStoppedError, make_campaign, make_subscribers
+from tests.newsletter.campaign_support import (
+    HookedBackend,
+    InterruptingBackend,
+    WorkerStoppedError,
+    make_campaign,
+    make_subscribers,
+)
 from tests.newsletter.smtp import body_html, body_text, links_in
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +203,30 @@ def test_subscriber_who_unsubscribes_during_a_send_gets_nothing(smtp_server):
     assert delivery.status == Delivery.Status.SKIPPED
     assert len(smtp_server.messages) == 5
     assert campaign.progress() == {"queued": 0, "sending": 0, "sent": 5, "failed": 0, "skipped": 1}
+
+
+def test_subscriber_who_unsubscribes_while_their_batch_is_going_out_gets_nothing(smtp_server, settings):
+    """Unsubscribing after the batch was claimed but before one's own email went still means no email."""
+    readers = make_subscribers(5)
+    leaver = readers[3]
+    campaign = start_sending(make_campaign())
+    settings.MAILERS = {
+        "default": {**settings.MAILERS["default"], "BACKEND": "tests.newsletter.campaign_support.HookedBackend"}
+    }
+
+    def leaver_clicks_unsubscribe(message):
+        if message.to == [readers[0].email]:
+            assert Client().post(urlsplit(leaver.get_unsubscribe_url()).path).status_code == 200
+
+    HookedBackend.before_send = leaver_clicks_unsubscribe
+    try:
+        run = campaign_deliver(campaign_id=campaign.pk, batch_size=5)
+    finally:
+        HookedBackend.before_send = None
+
+    assert smtp_server.messages_to(leaver.email) == []
+    assert (run.sent, run.skipped) == (4, 1)
+    assert campaign.deliveries.get(subscriber=leaver).status == Delivery.Status.SKIPPED
 
 
 def test_refused_address_fails_alone_and_the_others_still_get_the_email(smtp_server):
