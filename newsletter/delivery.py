@@ -26,7 +26,10 @@ The one window that cannot be closed: if the process is killed outright
 batch was recorded, those deliveries stay ``sending``. When their lease runs
 out (``LEASE``) another run takes them over and sends them again, so at most
 one batch of subscribers can receive the email twice. Nobody is skipped.
-Keep ``NEWSLETTER_BATCH_SIZE`` small to keep that window small.
+Keep ``NEWSLETTER_BATCH_SIZE`` small to keep that window small. A batch
+that is merely slow (a server taking long over each message) never gets
+there: it stops once half its lease has passed and puts the rest back in
+the queue.
 
 Failures:
 
@@ -418,7 +421,14 @@ def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun
     """Send each claimed delivery, noting the outcome on the in-memory row."""
     now = timezone.now()
     statuses = Subscriber.objects.values_list("status", flat=True)
-    for delivery in batch.deliveries:
+    # A slow server (each message up to the SMTP timeout) could make a batch
+    # outlive its lease, and another worker would send the rest again: past
+    # half the lease, stop and hand what is left back to the queue.
+    hand_back_at = batch.deliveries[0].claimed_until - LEASE / 2 if batch.deliveries else None
+    for position, delivery in enumerate(batch.deliveries):
+        if position and timezone.now() >= hand_back_at:
+            logger.info("Batch slow to send: %s deliveries go back to the queue.", len(batch.deliveries) - position)
+            break
         subscriber = delivery.subscriber
         # Read again right before sending (one primary-key lookup): someone
         # who unsubscribed while this batch was going out gets nothing.

@@ -54,3 +54,25 @@ class HookedBackend(EmailBackend):
                 HookedBackend.before_send(message)
         return super().send_messages(email_messages)
 
+
+class SlowBackend(EmailBackend):
+    """Real SMTP on a slow server: each message moves the time-machine clock on by ``SlowBackend.step``.
+
+    ``SlowBackend.exposed`` collects recipients whose delivery another worker
+    could have taken over (lease run out) while their message was being sent.
+    """
+
+    traveller = None
+    step = None
+    exposed: list = []
+
+    def send_messages(self, email_messages):
+        from django.utils import timezone
+
+        from newsletter.models import Delivery
+
+        SlowBackend.traveller.shift(SlowBackend.step)
+        for message in email_messages:
+            if Delivery.objects.claimable(timezone.now()).filter(subscriber__email__in=message.to).exists():
+                SlowBackend.exposed.append(*message.to)
+        return super().send_messages(email_messages)

@@ -18,6 +18,7 @@ from tests.factories import PhotoFactory, published_brief
 from tests.newsletter.campaign_support import (
     HookedBackend,
     InterruptingBackend,
+    SlowBackend,
     WorkerStoppedError,
     make_campaign,
     make_subscribers,
@@ -184,6 +185,22 @@ def test_deliveries_of_a_killed_worker_are_taken_over_when_its_lease_runs_out(sm
         second = campaign_deliver(campaign_id=campaign.pk)
 
     assert second.sent == 2 and second.finished
+    assert received_by(smtp_server, readers) == {reader.email: 1 for reader in readers}
+
+
+def test_a_slow_mail_server_never_lets_a_second_worker_resend_a_batch(smtp_server, settings):
+    """A batch that goes slowly stops at half its lease and hands the rest back, so no claim runs out mid-send."""
+    readers = make_subscribers(6)
+    campaign = start_sending(make_campaign())
+    settings.MAILERS = {
+        "default": {**settings.MAILERS["default"], "BACKEND": "tests.newsletter.campaign_support.SlowBackend"}
+    }
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        SlowBackend.traveller, SlowBackend.step, SlowBackend.exposed = traveller, LEASE / 5, []
+        run = campaign_deliver(campaign_id=campaign.pk, batch_size=6)
+
+    assert SlowBackend.exposed == [], "no message was sent on a claim another worker could take over"
+    assert run.sent == 6 and run.finished
     assert received_by(smtp_server, readers) == {reader.email: 1 for reader in readers}
 
 
