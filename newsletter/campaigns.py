@@ -205,11 +205,14 @@ def campaign_send_test(*, campaign: Campaign, to: str, by=None) -> str:
     return message_id
 
 
-def campaign_process(*, campaign_id: int, retry: int = 0) -> DeliveryRun | None:
+def campaign_process(*, campaign_id: int, retry: int = 0, follow_up: bool = True) -> DeliveryRun | None:
     """The background step: start a due campaign, address it once, send, and queue the next step.
 
     Returns what was sent, or None if the campaign had nothing to do (not
-    due yet, cancelled, already sent).
+    due yet, cancelled, already sent). With ``follow_up=False`` (the cron
+    safety net) no next step is queued: the task chain, if any, queues its
+    own, and a cron run that queued one every time would start another chain
+    on each run.
     """
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
@@ -224,6 +227,12 @@ def campaign_process(*, campaign_id: int, retry: int = 0) -> DeliveryRun | None:
     if campaign.recipients_count is None:
         deliveries_create(campaign=campaign)
     run = campaign_deliver(campaign_id=campaign_id, max_seconds=TASK_SECONDS)
+    if follow_up:
+        _enqueue_next_step(campaign_id=campaign_id, run=run, retry=retry)
+    return run
+
+
+def _enqueue_next_step(*, campaign_id: int, run: DeliveryRun, retry: int) -> None:
     now = timezone.now()
     if run.server_error:
         wait = min(SERVER_RETRY_FIRST * 2**retry, SERVER_RETRY_LONGEST)
@@ -231,7 +240,6 @@ def campaign_process(*, campaign_id: int, retry: int = 0) -> DeliveryRun | None:
     elif not run.finished and run.next_due is not None:
         # Continue now if the run stopped for time, otherwise when the next retry is due.
         _enqueue(campaign_id=campaign_id, at=run.next_due if run.next_due > now else None, progressed=run.handled > 0)
-    return run
 
 
 def _enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, progressed: bool = True) -> None:
@@ -258,8 +266,13 @@ def _enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, pr
 
 
 def campaigns_process_due() -> list[int]:
-    """Start due scheduled campaigns and resume sending ones (the cron safety net for lost tasks)."""
+    """Start due scheduled campaigns and resume sending ones (the cron safety net for lost tasks).
+
+    Each run sends for a while itself and queues nothing, so repeated runs
+    never multiply a campaign's tasks; a campaign whose tasks were lost
+    still goes out, one cron run at a time.
+    """
     ids = list((Campaign.objects.due(timezone.now()) | Campaign.objects.sending()).values_list("pk", flat=True))
     for campaign_id in ids:
-        campaign_process(campaign_id=campaign_id)
+        campaign_process(campaign_id=campaign_id, follow_up=False)
     return ids

@@ -260,3 +260,19 @@ def test_scheduled_segment_whose_series_was_deleted_is_not_sent_and_says_why(smt
     assert campaign_problems(campaign=campaign) == [
         "Choose at least one series or topic for the audience, or send to every subscriber."
     ]
+
+
+def test_cron_runs_do_not_multiply_the_queued_tasks(settings, smtp_server):
+    """However often the cron safety net runs, a campaign keeps a single chain of sending tasks."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    [busy] = make_subscribers(1)
+    smtp_server.reject(busy.email, 450)
+    campaign = make_campaign()
+    campaign_send_now(campaign=campaign)
+    [chain] = default_task_backend.results
+
+    for _ in range(3):
+        call_command("send_scheduled_campaigns", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert default_task_backend.results == [chain]
+    assert campaign.deliveries.get().attempts == 1, "the cron run did try to send"
