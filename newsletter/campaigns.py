@@ -23,7 +23,7 @@ from django.core.mail import mailers
 from django.db import transaction
 from django.utils import timezone
 
-from .delivery import CampaignEmail, DeliveryRun, campaign_deliver
+from .delivery import CampaignEmail, DeliveryRun, campaign_deliver, deliveries_skip_if_cancelled
 from .models import Campaign, Delivery, Subscriber
 
 logger = logging.getLogger(__name__)
@@ -122,11 +122,10 @@ def campaign_cancel(*, campaign: Campaign, by=None) -> Campaign:
             status=Campaign.Status.CANCELLED,
             finished_at=timezone.now(),
         )
-        # Deliveries a worker holds right now finish their batch; workers
-        # claim nothing more from a campaign that is not sending.
-        campaign.deliveries.filter(status=Delivery.Status.QUEUED).update(
-            status=Delivery.Status.SKIPPED, last_error="Not sent: the campaign was cancelled."
-        )
+        # Deliveries a worker holds right now finish their batch, and what it
+        # hands back is skipped then (as is anything still being addressed);
+        # workers claim nothing more from a campaign that is not sending.
+        deliveries_skip_if_cancelled(campaign_id=campaign.pk)
     return campaign
 
 
@@ -166,6 +165,8 @@ def deliveries_create(*, campaign: Campaign) -> int:
         )
     campaign.recipients_count = campaign.deliveries.count()
     Campaign.objects.filter(pk=campaign.pk).update(recipients_count=campaign.recipients_count)
+    # Staff may have cancelled while the rows were being added.
+    deliveries_skip_if_cancelled(campaign_id=campaign.pk)
     return campaign.recipients_count
 
 

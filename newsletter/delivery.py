@@ -86,6 +86,7 @@ HARD_BOUNCE_LIMIT = 3
 MAILBOX_REFUSED = {550, 551, 553}
 RETRY_FIRST = timedelta(minutes=5)
 RETRY_LONGEST = timedelta(hours=6)
+CANCELLED_NOTE = "Not sent: the campaign was cancelled."
 
 _RECORDED_FIELDS = [
     "status",
@@ -472,18 +473,37 @@ def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun
         batch.done.add(delivery.pk)
 
 
-def _record(batch: _Batch) -> None:
+def _campaign_status_locked(campaign_id: int) -> str | None:
+    """The campaign's status, with its row locked until the transaction ends (PostgreSQL).
+
+    ``campaign_cancel`` changes that row first, so a cancel in progress
+    either commits before this read (and is seen) or waits until the caller
+    has committed (and then skips what the caller queued).
+    """
+    return Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("status", flat=True).first()
+
+
+def deliveries_skip_if_cancelled(*, campaign_id: int) -> int:
+    """Skip every queued delivery of a cancelled campaign, so nothing shows as still to send."""
+    with transaction.atomic():
+        if _campaign_status_locked(campaign_id) != Campaign.Status.CANCELLED:
+            return 0
+        return Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, last_error=CANCELLED_NOTE
+        )
+
+
+def _record(batch: _Batch, *, campaign_id: int) -> None:
     """Write a batch's outcomes; deliveries not attempted go back to the queue untouched.
+
+    Unless the campaign was cancelled meanwhile: then they are skipped, as
+    ``campaign_cancel`` did with the rest.
 
     Rows differ in Message-ID and time sent, so each needs its own values: one
     prepared UPDATE run with ``executemany`` does that in a fraction of the
     time ``bulk_update`` needs to build its CASE expressions.
     """
-    for delivery in batch.deliveries:
-        delivery.claimed_by = ""
-        delivery.claimed_until = None
-        if delivery.pk not in batch.done:
-            delivery.status = Delivery.Status.QUEUED
+    released = [delivery for delivery in batch.deliveries if delivery.pk not in batch.done]
     fields = [Delivery._meta.get_field(name) for name in _RECORDED_FIELDS]
     quote = db_connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
@@ -491,11 +511,20 @@ def _record(batch: _Batch) -> None:
         ", ".join(f"{quote(field.column)} = %s" for field in fields),
         quote(Delivery._meta.pk.column),
     )
-    rows = [
-        [field.get_db_prep_save(getattr(delivery, field.attname), db_connection) for field in fields] + [delivery.pk]
-        for delivery in batch.deliveries
-    ]
     with transaction.atomic():
+        cancelled = bool(released) and _campaign_status_locked(campaign_id) == Campaign.Status.CANCELLED
+        for delivery in batch.deliveries:
+            delivery.claimed_by = ""
+            delivery.claimed_until = None
+        for delivery in released:
+            delivery.status = Delivery.Status.SKIPPED if cancelled else Delivery.Status.QUEUED
+            if cancelled:
+                delivery.last_error = CANCELLED_NOTE
+        rows = [
+            [field.get_db_prep_save(getattr(delivery, field.attname), db_connection) for field in fields]
+            + [delivery.pk]
+            for delivery in batch.deliveries
+        ]
         with db_connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         if batch.bounce_reset:
@@ -553,7 +582,7 @@ def campaign_deliver(
                 break
             finally:
                 # Also on SystemExit/KeyboardInterrupt: what was sent is recorded as sent.
-                _record(batch)
+                _record(batch, campaign_id=campaign_id)
     finally:
         try:
             mailer.close()

@@ -1,5 +1,6 @@
 """Campaign workflows: who a campaign goes to, and scheduling, sending, cancelling and testing it."""
 
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from newsletter.campaigns import (
 from newsletter.delivery import campaign_deliver
 from newsletter.models import Campaign, Delivery, Subscriber
 from tests.factories import SeriesFactory, TopicFactory
-from tests.newsletter.campaign_support import make_campaign, make_subscribers
+from tests.newsletter.campaign_support import HookedBackend, make_campaign, make_subscribers
 from tests.newsletter.smtp import body_text
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +277,41 @@ def test_cron_runs_do_not_multiply_the_queued_tasks(settings, smtp_server):
 
     assert default_task_backend.results == [chain]
     assert campaign.deliveries.get().attempts == 1, "the cron run did try to send"
+
+
+def test_a_campaign_cancelled_while_it_was_being_addressed_shows_nothing_left_to_send():
+    """Deliveries a worker adds after staff cancelled are skipped, so the progress never shows 'remaining'."""
+    make_subscribers(4)
+    campaign = make_campaign(status=Campaign.Status.SENDING)
+    worker_copy = Campaign.objects.get(pk=campaign.pk)  # the worker read the campaign before the cancel
+
+    campaign_cancel(campaign=campaign)
+    deliveries_create(campaign=worker_copy)
+
+    assert campaign.progress() == {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "skipped": 4}
+    assert campaign.progress().remaining == 0
+
+
+def test_a_campaign_cancelled_during_a_mail_server_outage_shows_nothing_left_to_send(smtp_server, settings):
+    """Messages handed back after the server dropped out are skipped if staff cancelled meanwhile."""
+    readers = make_subscribers(4)
+    campaign = make_campaign()
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
+    deliveries_create(campaign=campaign)
+    settings.MAILERS = {
+        "default": {**settings.MAILERS["default"], "BACKEND": "tests.newsletter.campaign_support.HookedBackend"}
+    }
+
+    def cancel_then_lose_the_server(message):
+        if message.to == [readers[1].email]:
+            campaign_cancel(campaign=Campaign.objects.get(pk=campaign.pk))
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    HookedBackend.before_send = cancel_then_lose_the_server
+    try:
+        run = campaign_deliver(campaign_id=campaign.pk, batch_size=4)
+    finally:
+        HookedBackend.before_send = None
+
+    assert run.server_error and len(smtp_server.messages) == 1
+    assert campaign.progress() == {"queued": 0, "sending": 0, "sent": 1, "failed": 0, "skipped": 3}
