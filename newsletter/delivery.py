@@ -421,7 +421,9 @@ def _open(mailer) -> None:
 def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun) -> None:
     """Send each claimed delivery, noting the outcome on the in-memory row."""
     now = timezone.now()
-    statuses = Subscriber.objects.values_list("status", flat=True)
+    # The status is read with one prepared primary-key query per message:
+    # building an ORM query each time would cost more than the lookup.
+    status_sql, _ = Subscriber.objects.filter(pk=0).order_by().values_list("status").query.sql_with_params()
     # A slow server (each message up to the SMTP timeout) could make a batch
     # outlive its lease, and another worker would send the rest again: past
     # half the lease, stop and hand what is left back to the queue.
@@ -433,7 +435,10 @@ def _send_batch(batch: _Batch, *, email: CampaignEmail, mailer, run: DeliveryRun
         subscriber = delivery.subscriber
         # Read again right before sending (one primary-key lookup): someone
         # who unsubscribed while this batch was going out gets nothing.
-        subscriber.status = statuses.filter(pk=subscriber.pk).first()
+        with db_connection.cursor() as cursor:
+            cursor.execute(status_sql, [subscriber.pk])
+            row = cursor.fetchall()  # all, so the statement is finished and holds no read snapshot
+        subscriber.status = row[0][0] if row else None
         if subscriber.status != Subscriber.Status.SUBSCRIBED:
             delivery.status = Delivery.Status.SKIPPED
             left = subscriber.get_status_display().lower() if subscriber.status else "deleted"
