@@ -32,9 +32,36 @@ from .campaigns import (
 )
 from .forms import SubscriberImportForm
 from .models import Campaign, CampaignBrief, Delivery, Subscriber
-from .services import subscribers_csv_lines, subscribers_import_csv
+from .services import (
+    subscriber_record_consent,
+    subscriber_unsubscribe,
+    subscribers_csv_lines,
+    subscribers_import_csv,
+)
+from .tasks import send_import_confirmations
 
 # ───────────────────────── Subscribers (newsletter-subscriptions) ─────────────────────────
+
+
+class SubscriberAddForm(forms.ModelForm):
+    """Staff adding one person: subscribed at once only if they record how the person agreed."""
+
+    consented = forms.BooleanField(
+        required=False,
+        label="They agreed to receive the newsletter",
+        help_text="Leave unticked to send them a confirmation link instead.",
+    )
+
+    class Meta:
+        model = Subscriber
+        fields = ["email", "source", "wants_everything", "series", "topics", "consent_note"]
+        labels = {"consent_note": "How and when they agreed"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("consented") and not (cleaned.get("consent_note") or "").strip():
+            self.add_error("consent_note", "Say how and when they agreed, e.g. “signed up on paper at the May event”.")
+        return cleaned
 
 
 @admin.register(Subscriber)
@@ -44,8 +71,17 @@ class SubscriberAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     date_hierarchy = "created_at"
     list_per_page = 100
-    actions = ["export_selected_csv"]
+    actions = ["export_selected_csv", "unsubscribe_selected"]
+    add_form = SubscriberAddForm
+    add_fieldsets = [
+        (None, {"fields": ["email", "source"]}),
+        ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
+        ("Consent", {"fields": ["consented", "consent_note"]}),
+    ]
+    # The status only changes through what the person does (confirm, unsubscribe),
+    # the actions below or the add form, so consent and leaving are always recorded.
     readonly_fields = [
+        "status",
         "token",
         "created_at",
         "confirmed_at",
@@ -78,6 +114,40 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("series", "topics")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return [name for name in self.readonly_fields if name not in {"status", "consent_note"}]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change and not form.cleaned_data["consented"]:
+            obj.consent_note = ""  # pending: nobody vouched for anything
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            return
+        subscriber = form.instance
+        if form.cleaned_data["consented"]:
+            subscriber_record_consent(subscriber=subscriber, note=form.cleaned_data["consent_note"], by=request.user)
+        else:
+            # Their choices are saved by now, so the email can list them.
+            send_import_confirmations.enqueue([subscriber.pk])
+
+    @admin.action(description="Unsubscribe selected subscribers", permissions=["change"])
+    def unsubscribe_selected(self, request, queryset):
+        left = sum(subscriber_unsubscribe(subscriber=subscriber) for subscriber in queryset)
+        self.message_user(request, f"{left} subscriber{'s' if left != 1 else ''} unsubscribed.", messages.SUCCESS)
 
     def get_changeform_initial_data(self, request):
         return {"source": Subscriber.Source.ADMIN, **super().get_changeform_initial_data(request)}

@@ -166,6 +166,25 @@ def subscriber_unsubscribe(*, subscriber: Subscriber) -> bool:
     return True
 
 
+def subscriber_record_consent(*, subscriber: Subscriber, note: str, by) -> Subscriber:
+    """Subscribe someone whose consent a member of staff vouches for, recording how, when and who.
+
+    The same record a confirmation link leaves (``consent_at``,
+    ``confirmed_at``) plus ``consent_note``; an earlier unsubscription is
+    cleared, as when a person confirms again themselves.
+    """
+    now = timezone.now()
+    who = by.get_username() if by else "unknown"
+    when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")
+    subscriber.status = Subscriber.Status.SUBSCRIBED
+    subscriber.consent_at = now
+    subscriber.confirmed_at = now
+    subscriber.unsubscribed_at = None
+    subscriber.consent_note = f"{note.strip()} (consent recorded by {who} on {when})"[:300]
+    subscriber.save(update_fields=["status", "consent_at", "confirmed_at", "unsubscribed_at", "consent_note"])
+    return subscriber
+
+
 def _set_choices(subscriber: Subscriber, series: Iterable[Series], topics: Iterable[Topic]) -> None:
     series, topics = list(series), list(topics)
     subscriber.series.set(series)
@@ -386,7 +405,7 @@ def subscribers_send_confirmations(*, subscriber_ids: Iterable[int]) -> tuple[in
         for subscriber in pending:
             request = SubscriptionRequest(
                 email=subscriber.email,
-                source=Subscriber.Source.IMPORT,
+                source=subscriber.source,
                 consent_wording=CONSENT_WORDING_VERSION,
                 series_ids=tuple(series.pk for series in subscriber.series.all()),
                 topic_ids=tuple(topic.pk for topic in subscriber.topics.all()),

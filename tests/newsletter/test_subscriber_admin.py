@@ -11,7 +11,7 @@ from django.utils import timezone
 from newsletter.models import Subscriber
 from newsletter.services import EXPORT_COLUMNS
 from tests.factories import SeriesFactory, TopicFactory
-from tests.newsletter.smtp import body_text
+from tests.newsletter.smtp import body_text, links_in
 
 pytestmark = pytest.mark.django_db
 
@@ -305,3 +305,82 @@ def test_the_import_page_needs_a_staff_login(client):
     response = client.get(IMPORT)
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+# -- changing someone's subscription -------------------------------------------
+
+
+def change_form_data(subscriber, **changes) -> dict:
+    return {
+        "email": subscriber.email,
+        "source": subscriber.source,
+        "wants_everything": "on",
+        **changes,
+    }
+
+
+def test_staff_cannot_switch_a_status_by_hand(staff_client):
+    """The status is shown, not edited: a pending person is not subscribed without their consent."""
+    pending = Subscriber.objects.create(email="pending@example.org")
+    url = reverse("admin:newsletter_subscriber_change", args=[pending.pk])
+    assert 'name="status"' not in staff_client.get(url).content.decode()
+
+    staff_client.post(url, change_form_data(pending, status="subscribed"))
+
+    pending.refresh_from_db()
+    assert pending.status == Subscriber.Status.PENDING and pending.consent_at is None
+
+
+def test_unsubscribing_from_the_admin_is_final_even_for_an_old_confirmation_link(client, staff_client, smtp_server):
+    """The 'Unsubscribe' action records when; a confirmation link sent earlier no longer subscribes them."""
+    client.post(reverse("newsletter:subscribe"), {"email": "leaver@example.org"})
+    [message] = smtp_server.wait_for(1)
+    link = next(link for link in links_in(message) if "/newsletter/confirm/" in link).removeprefix("http://testserver")
+    client.post(link)
+    leaver = Subscriber.objects.get(email="leaver@example.org")
+    assert leaver.status == Subscriber.Status.SUBSCRIBED
+
+    response = staff_client.post(
+        CHANGELIST, {"action": "unsubscribe_selected", "_selected_action": [leaver.pk]}, follow=True
+    )
+    assert "1 subscriber unsubscribed." in [str(m) for m in response.context["messages"]]
+    leaver.refresh_from_db()
+    assert leaver.status == Subscriber.Status.UNSUBSCRIBED and leaver.unsubscribed_at is not None
+
+    client.post(link)
+    leaver.refresh_from_db()
+    assert leaver.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_staff_add_someone_who_consented_and_the_consent_is_recorded(staff_client, staff_user, smtp_server):
+    """Adding a person with 'They agreed' subscribes them, with when and who recorded it; no email is sent."""
+    response = staff_client.post(
+        reverse("admin:newsletter_subscriber_add"),
+        {
+            "email": "new@Example.org",
+            "source": "admin",
+            "wants_everything": "on",
+            "consented": "on",
+            "consent_note": "Signed up on paper at the March conference",
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    added = Subscriber.objects.get()
+    assert added.email == "new@example.org" and added.status == Subscriber.Status.SUBSCRIBED
+    assert added.consent_at is not None and added.confirmed_at is not None
+    assert "March conference" in added.consent_note and "editor" in added.consent_note
+    assert smtp_server.messages == []
+
+
+def test_staff_add_someone_without_recorded_consent_and_they_are_asked_to_confirm(staff_client, smtp_server):
+    """Without consent the person is pending and gets a confirmation email; a claimed consent needs a note."""
+    add = reverse("admin:newsletter_subscriber_add")
+    response = staff_client.post(add, {"email": "vague@example.org", "source": "admin", "consented": "on"})
+    assert response.status_code == 200 and not Subscriber.objects.exists()
+    assert "Say how and when they agreed" in response.content.decode()
+
+    response = staff_client.post(add, {"email": "maybe@example.org", "source": "admin", "wants_everything": "on"})
+    assert response.status_code == 302
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == "maybe@example.org"
