@@ -23,7 +23,8 @@ class SubscriberQuerySet(models.QuerySet):
         return self.filter(status=Subscriber.Status.SUBSCRIBED)
 
     def by_email(self, address: str):
-        return self.filter(email__iexact=normalise_email(address))
+        # LOWER(email), as in the unique index, so the lookup can use it (iexact is UPPER on PostgreSQL).
+        return self.alias(email_lower=Lower("email")).filter(email_lower=normalise_email(address).lower())
 
     def in_audience(self, *, everyone: bool = False, series_ids=(), topic_ids=()):
         """Active subscribers a campaign reaches: all of them, or those who want these series/topics.
