@@ -13,7 +13,6 @@ once; the task does the sending (``newsletter.delivery``).
 """
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import batched
@@ -180,10 +179,7 @@ class Preview:
 def campaign_preview(*, campaign: Campaign) -> Preview:
     """The email as a subscriber will see it, with example personal links."""
     email = CampaignEmail(campaign)
-    example = Subscriber(email="subscriber@example.org", token=uuid.UUID(int=0))
-    text, html = email.personalised(
-        unsubscribe_url=example.get_unsubscribe_url(), preferences_url=example.get_preferences_url()
-    )
+    text, html = email.sample()
     return Preview(subject=email.subject, text=text, html=html)
 
 

@@ -251,6 +251,10 @@ class CampaignEmail:
 
         return fill(self.text, escape=False), fill(self.html, escape=True)
 
+    def sample(self) -> tuple[str, str]:
+        """The text and HTML bodies with example personal links (the sample token), for a preview."""
+        return self.personalised(unsubscribe_url=self._unsubscribe_url, preferences_url=self._preferences_url)
+
     def new_message_id(self) -> str:
         return make_msgid(idstring=f"campaign{self.campaign.pk}", domain=self.domain)
 
