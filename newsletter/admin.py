@@ -40,8 +40,6 @@ from .services import (
 )
 from .tasks import send_import_confirmations
 
-# ───────────────────────── Subscribers (newsletter-subscriptions) ─────────────────────────
-
 
 class SubscriberAddForm(forms.ModelForm):
     """Staff adding one person: subscribed at once only if they record how the person agreed."""
@@ -146,7 +144,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unsubscribe selected subscribers", permissions=["change"])
     def unsubscribe_selected(self, request, queryset):
-        left = sum(subscriber_unsubscribe(subscriber=subscriber) for subscriber in queryset)
+        left = sum(subscriber_unsubscribe(subscriber=subscriber)[1] for subscriber in queryset)
         self.message_user(request, f"{left} subscriber{'s' if left != 1 else ''} unsubscribed.", messages.SUCCESS)
 
     def get_changeform_initial_data(self, request):
@@ -253,12 +251,6 @@ class SubscriberAdmin(admin.ModelAdmin):
         if skipped:
             added += f" Skipped: {', '.join(skipped)}."
         messages.success(request, added)
-
-
-# ─────────────────────── end of Subscribers (newsletter-subscriptions) ───────────────────────
-
-
-# ─────────────────────────── Campaigns (newsletter-campaigns) ───────────────────────────
 
 
 class CampaignScheduleForm(forms.Form):
@@ -556,6 +548,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-# ───────────────────────── end of Campaigns (newsletter-campaigns) ─────────────────────────

@@ -154,16 +154,20 @@ def subscriber_update_preferences(*, subscriber: Subscriber, series: Iterable[Se
         _set_choices(subscriber, series, topics)
 
 
-def subscriber_unsubscribe(*, subscriber: Subscriber) -> bool:
-    """Stop all campaigns to ``subscriber``. False when they had already left (nothing changes)."""
+def subscriber_unsubscribe(*, subscriber: Subscriber) -> tuple[Subscriber, bool]:
+    """Stop all campaigns to ``subscriber``.
+
+    Returns the subscriber as now stored, and False when they had already
+    left (nothing changes).
+    """
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
         if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-            return False
+            return subscriber, False
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.unsubscribed_at = timezone.now()
         subscriber.save(update_fields=["status", "unsubscribed_at"])
-    return True
+    return subscriber, True
 
 
 def subscriber_record_consent(*, subscriber: Subscriber, note: str, by) -> Subscriber:

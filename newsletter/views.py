@@ -198,8 +198,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "newsletter/subscriber_unsubscribe.html", {"subscriber": subscriber})
 
-    changed = subscriber_unsubscribe(subscriber=subscriber)
-    subscriber.refresh_from_db()
+    subscriber, changed = subscriber_unsubscribe(subscriber=subscriber)
     return render(
         request,
         "newsletter/subscriber_unsubscribed.html",
