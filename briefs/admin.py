@@ -10,6 +10,8 @@ from django.db import transaction
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.sortable import SortableInline
+
 from .models import (
     DEFAULT_SECTION_HEADINGS,
     Author,
@@ -173,29 +175,6 @@ class EngagementResourceAdmin(admin.ModelAdmin):
     @admin.display(description="Logo")
     def preview(self, obj):
         return thumbnail(obj.logo, size=48, alt=f"{obj.name} logo")
-
-
-class SortableInlineForm(forms.ModelForm):
-    def has_changed(self):
-        """A new row whose only change is its position is still an empty row.
-
-        The reordering script numbers every row, including one added with
-        "Add another" and then left blank; Django skips such a row, and so
-        should we rather than demand its required fields.
-        """
-        if self.instance._state.adding:
-            return any(name != "sort_order" for name in self.changed_data)
-        return super().has_changed()
-
-
-class SortableInline:
-    """Inlines ordered by ``sort_order``; admin/js/sortable-inlines.js adds drag and keyboard reordering."""
-
-    form = SortableInlineForm
-
-    class Media:
-        js = ["admin/js/sortable-inlines.js"]
-        css = {"all": ["admin/css/briefs-admin.css"]}
 
 
 class BylineFormSet(forms.BaseInlineFormSet):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 
-from .images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
-from .richtext import RichTextField, sanitise_html
+from core.images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
+from core.richtext import RichTextField, sanitise_html
 
 WORDS_PER_MINUTE = 220
 

@@ -1,10 +1,8 @@
 """Public pages: the dashboard, brief pages and the series/topic/author listings."""
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView
 
 from .forms import BriefFilterForm
@@ -109,19 +107,3 @@ class AuthorView(ListingView):
 
     def get_briefs(self):
         return Brief.objects.published().filter(brief_authors__author=self.object)
-
-
-@never_cache
-def healthz(request):
-    """200 "ok" when the database answers, 503 when it does not (for load balancers)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return HttpResponse("database unavailable", status=503, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def csrf_failure(request, reason=""):
-    """A friendly page for an expired or missing CSRF token, with the site's navigation."""
-    return render(request, "403_csrf.html", status=403)

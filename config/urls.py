@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from briefs.feeds import LatestBriefsFeed
 from briefs.sitemaps import sitemaps
-from briefs.views import healthz
+from core.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),

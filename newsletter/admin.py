@@ -17,8 +17,8 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from briefs.admin import SortableInline
 from briefs.models import Brief
+from core.sortable import SortableInline
 
 from .campaigns import (
     NO_AUDIENCE_CHOSEN,

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from briefs.richtext import RichTextField, sanitise_html
+from core.richtext import RichTextField, sanitise_html
 
 
 def normalise_email(address: str) -> str:

@@ -26,7 +26,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from briefs.images import make_thumbnail
 from briefs.models import (
     DEFAULT_SECTION_HEADINGS,
     Author,
@@ -39,7 +38,8 @@ from briefs.models import (
     Series,
     Topic,
 )
-from briefs.richtext import sanitise_html
+from core.images import make_thumbnail
+from core.richtext import sanitise_html
 
 from . import artwork, prose
 from .content import AUTHORS, BRIEFS, PHOTO_CREDITS, RESOURCES, SERIES, TOPICS, BriefSpec

@@ -121,8 +121,8 @@ class TestReordering:
         brief = published_brief()
         for url in (ADD_BRIEF_URL, change_url(brief)):
             page = staff_client.get(url).content.decode()
-            assert re.search(r'<script src="[^"]*admin/js/sortable-inlines\.js"', page), url
-            assert "admin/css/briefs-admin.css" in page
+            assert re.search(r'<script src="[^"]*core/sortable-inlines\.js"', page), url
+            assert "core/sortable-inlines.css" in page
 
     def test_saving_new_sort_orders_reorders_the_sections_readers_see(self, staff_client, client):
         """What the reordering script posts (renumbered sort_order fields) is the order on the public page."""

@@ -23,7 +23,7 @@ from briefs.models import (
     Series,
     Topic,
 )
-from briefs.richtext import sanitise_html
+from core.richtext import sanitise_html
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from briefs.models import Section
-from briefs.richtext import sanitise_html
+from core.richtext import sanitise_html
 from tests.factories import published_brief
 
 
