@@ -5,9 +5,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.urls import path, reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import path
 from django.utils.html import format_html
 
 from core.sortable import SortableInline
@@ -241,7 +240,7 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["header_photo", "topics"]
-    readonly_fields = ["number", "header_photo_preview"]
+    readonly_fields = ["number", "status", "header_photo_preview"]
     inlines = [BriefAuthorInline, SectionInline, BriefResourceInline]
     actions = ["publish_selected", "unpublish_selected"]
     save_on_top = True
@@ -281,44 +280,68 @@ class BriefAdmin(PhotoPickerMixin, admin.ModelAdmin):
             alt=obj.header_photo.alt_text if obj.header_photo else "",
         )
 
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            if change:
-                # The brief may have been numbered since this request loaded it
-                # (a double-clicked Save, a colleague publishing): never write
-                # an empty number over the one it was given.
-                obj.number = Brief.objects.select_for_update().values_list("number", flat=True).get(pk=obj.pk)
-            # Publishing goes through Brief.publish() so numbering happens in
-            # one place, whichever way the status is changed.
-            publishing = obj.status == Brief.Status.PUBLISHED and (obj.number is None or "status" in form.changed_data)
-            if publishing:
-                obj.status = Brief.Status.DRAFT
-            super().save_model(request, obj, form, change)
-            if publishing:
-                obj.publish(by=request.user)
-        if publishing:
-            self.offer_campaign(request, obj)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The submit row offers "Save and publish" / "Save and unpublish" to those who may.
+        context["can_publish"] = self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def offer_campaign(self, request, brief):
-        """After publishing, offer a draft newsletter campaign for the brief (the newsletter admin fills it in)."""
-        if request.user.has_perm("newsletter.add_campaign"):
-            url = reverse("admin:newsletter_campaign_add") + f"?brief={brief.pk}"
-            link = '“{}” is published. <a href="{}">Create a newsletter campaign for this brief</a>'
-            self.message_user(request, format_html(link, brief, url), messages.INFO)
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save_edits()
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Save the inlines, then publish or unpublish if the editor pressed that button.
+
+        The transition comes last so it sees the brief as saved, authors and
+        sections included; it goes through the model's own method, which
+        checks permission and state.
+        """
+        super().save_related(request, form, formsets, change)
+        if "_publish" in request.POST:
+            self._publish(request, form.instance)
+        elif "_unpublish" in request.POST:
+            self._unpublish(request, form.instance)
+
+    # What staff may want to do next after publishing, offered by other apps
+    # (the newsletter: a campaign for the brief), so that briefs knows
+    # nothing of them. Each is called with (request, brief) and returns a
+    # message or None.
+    publish_followups: list = []
+
+    def _publish(self, request, brief, *, quiet=False) -> bool:
+        try:
+            brief.publish(by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return False
+        if not quiet:
+            self.message_user(request, format_html("“{}” is published.", brief), messages.SUCCESS)
+        for followup in self.publish_followups:
+            message = followup(request, brief)
+            if message:
+                self.message_user(request, message, messages.INFO)
+        return True
+
+    def _unpublish(self, request, brief, *, quiet=False) -> bool:
+        try:
+            brief.unpublish(by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return False
+        if not quiet:
+            self.message_user(request, format_html("“{}” is no longer public; it keeps its number.", brief))
+        return True
 
     @admin.action(description="Publish selected briefs", permissions=["change"])
     def publish_selected(self, request, queryset):
-        count = 0
-        for brief in queryset.filter(status=Brief.Status.DRAFT):
-            brief.publish(by=request.user)
-            self.offer_campaign(request, brief)
-            count += 1
+        count = sum(self._publish(request, brief, quiet=True) for brief in queryset.filter(status=Brief.Status.DRAFT))
         self.message_user(request, f"Published {count} brief(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected briefs", permissions=["change"])
     def unpublish_selected(self, request, queryset):
-        count = 0
-        for brief in queryset.filter(status=Brief.Status.PUBLISHED):
-            brief.unpublish(by=request.user)
-            count += 1
+        count = sum(
+            self._unpublish(request, brief, quiet=True) for brief in queryset.filter(status=Brief.Status.PUBLISHED)
+        )
         self.message_user(request, f"Unpublished {count} brief(s).", messages.SUCCESS)

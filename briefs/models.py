@@ -2,11 +2,13 @@
 
 import math
 import re
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import F, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -54,9 +56,16 @@ class Series(models.Model):
 
         One UPDATE increments the counter; it takes a row lock on PostgreSQL,
         so concurrent callers queue behind each other and never share a
-        number. Call it inside a transaction that also saves the briefs.
+        number. Call it inside a transaction that also saves the briefs. A
+        counter lowered below a number already given (by hand, in the
+        database) continues above that number instead of failing.
         """
-        cls.objects.filter(pk=series_id).update(last_number=F("last_number") + count)
+        highest = (
+            Brief.objects.filter(series_id=OuterRef("pk")).order_by().values("series_id").annotate(top=Max("number"))
+        )
+        cls.objects.filter(pk=series_id).update(
+            last_number=Greatest(F("last_number"), Coalesce(Subquery(highest.values("top")), 0)) + count
+        )
         last = cls.objects.values_list("last_number", flat=True).get(pk=series_id)
         return range(last - count + 1, last + 1)
 
@@ -252,6 +261,42 @@ class BriefQuerySet(models.QuerySet):
             queryset = queryset.filter(published_at__year=year)
         return queryset
 
+    def publish_all(self, *, by) -> list["Brief"]:
+        """Publish every draft in the queryset at once (imports, demo content); returns them, numbered.
+
+        Numbers are taken per series in order of publication date, as one
+        ``Brief.publish`` after another would give them; briefs without a date
+        get the current time.
+        """
+        Brief.check_may_publish(by)
+        now = timezone.now()
+        with transaction.atomic():
+            drafts = list(
+                self.select_for_update()
+                .filter(status=Brief.Status.DRAFT)
+                .order_by(F("published_at").asc(nulls_last=True), "id")
+                .only("id", "series_id", "number", "published_at")
+            )
+            unnumbered = defaultdict(list)
+            for brief in drafts:
+                if brief.number is None:
+                    unnumbered[brief.series_id].append(brief)
+            for series_id, in_series in unnumbered.items():
+                for number, brief in zip(Series.numbers_take(series_id, len(in_series)), in_series, strict=True):
+                    brief.number = number
+            # Numbers first: the check constraint wants a published brief numbered at every statement.
+            numbered = [brief for in_series in unnumbered.values() for brief in in_series]
+            Brief.objects.bulk_update(numbered, ["number"], batch_size=1000)
+            Brief.objects.filter(pk__in=[brief.pk for brief in drafts]).update(
+                status=Brief.Status.PUBLISHED,
+                published_at=Coalesce("published_at", Value(now)),
+                published_by=by,
+                updated_at=now,
+            )
+        for brief in drafts:
+            brief.status, brief.published_at, brief.published_by = Brief.Status.PUBLISHED, brief.published_at or now, by
+        return drafts
+
 
 class Brief(models.Model):
     class Status(models.TextChoices):
@@ -279,10 +324,12 @@ class Brief(models.Model):
         editable=False,
         help_text="Given once, at first publication, and never reused.",
     )
+    # Changed only by publish() and unpublish(), never in a form.
     status = models.CharField(
         max_length=20,
         choices=Status,
         default=Status.DRAFT,
+        editable=False,
         help_text="Only published briefs whose date has come are shown to the public.",
     )
     published_at = models.DateTimeField(
@@ -353,7 +400,7 @@ class Brief(models.Model):
             )
         if self.status == self.Status.PUBLISHED and stored["status"] == self.Status.PUBLISHED and not self.published_at:
             errors["published_at"] = ValidationError(
-                "A published brief needs its publication date. Enter a date, or set the status to Draft.",
+                "A published brief needs its publication date. Enter a date, or unpublish the brief first.",
                 code="published_brief_date",
             )
         if errors:
@@ -402,21 +449,44 @@ class Brief(models.Model):
         words = len(re.findall(r"\w+", f"{self.summary} {text}"))
         return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
-    def publish(self, *, by) -> None:
-        """Publish the brief, numbering it in its series the first time, and record who did.
+    # Written only by the transition methods below; saving an edit never writes them back.
+    TRANSITION_FIELDS = frozenset({"status", "number", "published_by"})
 
-        ``by`` is the staff member publishing, whose permission is checked;
-        ``None`` means the system itself (demo content, data imports).
-        Numbers come from ``Series.numbers_take``; the unique constraint backs it up.
+    def save_edits(self) -> None:
+        """Save what an editor changed, leaving status, number and publisher to the transition methods.
+
+        A form loaded before a colleague published or unpublished the brief
+        must not write the old state back over the new one.
         """
+        self.save(
+            update_fields=[
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.TRANSITION_FIELDS
+            ]
+        )
+
+    @staticmethod
+    def check_may_publish(by) -> None:
+        """Refuse a member of staff who may not publish; ``None`` is the system itself (demo content, imports)."""
         if by is not None and not by.has_perm("briefs.change_brief"):
-            raise PermissionDenied("You do not have permission to publish briefs.")
+            raise PermissionDenied("You do not have permission to publish or unpublish briefs.")
+
+    def publish(self, *, by) -> None:
+        """Publish the draft, numbering it in its series the first time, and record who did.
+
+        The stored row is read again under a lock, so two people publishing
+        the same draft at once (a double click, a colleague) give it one
+        number; the second is told it is published already. Numbers come
+        from ``Series.numbers_take``; the unique constraint backs it up.
+        """
+        self.check_may_publish(by)
         with transaction.atomic():
-            if self.pk is not None:
-                # Read the number again under a row lock: two people publishing
-                # the same draft at once must not each take a number from the series.
-                stored = Brief.objects.select_for_update().filter(pk=self.pk).values_list("number", flat=True).first()
-                self.number = stored if stored is not None else self.number
+            stored = Brief.objects.select_for_update().filter(pk=self.pk).values("status", "number").first()
+            if stored is not None:
+                if stored["status"] == self.Status.PUBLISHED:
+                    raise ValidationError("“%(title)s” is already published.", params={"title": self.title})
+                self.number = stored["number"]
             if self.number is None:
                 [self.number] = Series.numbers_take(self.series_id)
             self.status = self.Status.PUBLISHED
@@ -427,10 +497,14 @@ class Brief(models.Model):
 
     def unpublish(self, *, by) -> None:
         """Hide the brief again; it keeps its number so links and citations stay right."""
-        if by is not None and not by.has_perm("briefs.change_brief"):
-            raise PermissionDenied("You do not have permission to unpublish briefs.")
-        self.status = self.Status.DRAFT
-        self.save(update_fields=["status", "updated_at"])
+        self.check_may_publish(by)
+        with transaction.atomic():
+            updated = Brief.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).update(
+                status=self.Status.DRAFT, updated_at=timezone.now()
+            )
+            if not updated:
+                raise ValidationError("“%(title)s” is not published.", params={"title": self.title})
+            self.status = self.Status.DRAFT
 
     def neighbours(self) -> tuple["Brief | None", "Brief | None"]:
         """The previous and next published briefs in the same series, by number."""

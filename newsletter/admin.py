@@ -14,9 +14,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from briefs.admin import BriefAdmin
 from briefs.models import Brief
 from core.sortable import SortableInline
 
@@ -527,6 +529,17 @@ class CampaignAdmin(admin.ModelAdmin):
             lambda: campaign_cancel(campaign=campaign, by=request.user),
             "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
         )
+
+
+def campaign_offer(request, brief):
+    """After a brief is published, a link to a new campaign for it (the campaign form fills itself in)."""
+    if not request.user.has_perm("newsletter.add_campaign"):
+        return None
+    url = reverse("admin:newsletter_campaign_add") + f"?brief={brief.pk}"
+    return format_html('<a href="{}">Create a newsletter campaign for “{}”</a>', url, brief)
+
+
+BriefAdmin.publish_followups.append(campaign_offer)
 
 
 @admin.register(Delivery)

@@ -47,18 +47,22 @@ def inline_prefixes(response) -> list[str]:
     return [inline.formset.prefix for inline in response.context["inline_admin_formsets"]]
 
 
-def brief_form_data(*, title, slug, series, summary, status, authors, sections=(), resources=(), **extra) -> dict:
-    """What the "Add brief" page posts when an editor has filled it in."""
+def brief_form_data(
+    *, title, slug, series, summary, authors, sections=(), resources=(), button="_save", **extra
+) -> dict:
+    """What the "Add brief" page posts when an editor has filled it in and pressed ``button``.
+
+    "_save" saves; "_publish" is "Save and publish", "_unpublish" "Save and unpublish".
+    """
     data = {
         "title": title,
         "slug": slug,
         "series": str(series.pk),
         "summary": summary,
         "header_photo": "",
-        "status": status,
         "published_at_0": "",
         "published_at_1": "",
-        "_save": "Save",
+        button: "Save",
         **management_form("brief_authors", len(authors), min_num=1),
         **management_form("sections", len(sections)),
         **management_form("brief_resources", len(resources)),
@@ -127,7 +131,6 @@ def test_a_brief_saved_with_the_prefilled_sections_keeps_them(staff_client):
             slug="water-rights",
             series=series,
             summary="Who gets the water.",
-            status=Brief.Status.DRAFT,
             authors=[author],
             sections=sections,
         ),
@@ -160,7 +163,7 @@ def test_an_editor_publishes_a_complete_brief_through_the_admin(staff_client, re
             slug="grain-corridor",
             series=series,
             summary="Shipping through the strait has halved. Three steps would restore it.",
-            status=Brief.Status.PUBLISHED,
+            button="_publish",
             header_photo=str(header.pk),
             topics=[str(trade.pk), str(security.pk)],
             authors=[first_author, second_author],
@@ -223,7 +226,7 @@ def test_an_editor_publishes_a_complete_brief_through_the_admin(staff_client, re
 
 
 def test_publishing_from_the_change_form_numbers_a_draft(staff_client):
-    """Switching an existing draft's status to Published and saving gives it the next number."""
+    """ "Save and publish" on an existing draft gives it the next number in its series."""
     series = SeriesFactory()
     published_brief(series=series)
     draft = BriefFactory(series=series, title="Second in the series", slug="second")
@@ -236,7 +239,7 @@ def test_publishing_from_the_change_form_numbers_a_draft(staff_client):
             slug=draft.slug,
             series=series,
             summary=draft.summary,
-            status=Brief.Status.PUBLISHED,
+            button="_publish",
             authors=[author],
         ),
     )
@@ -392,7 +395,6 @@ def test_a_numbered_brief_cannot_be_moved_to_another_series(staff_client):
             slug=brief.slug,
             series=foreign,
             summary=brief.summary,
-            status=Brief.Status.PUBLISHED,
             authors=[author],
             **admin_date(brief.published_at),
         ),
@@ -418,7 +420,6 @@ def test_clearing_the_date_of_a_published_brief_is_refused(staff_client):
             slug=brief.slug,
             series=brief.series,
             summary=brief.summary,
-            status=Brief.Status.PUBLISHED,
             authors=brief.authors,
         ),
     )
@@ -439,7 +440,6 @@ def test_an_editor_can_still_change_a_published_brief(staff_client):
         slug=brief.slug,
         series=brief.series,
         summary=brief.summary,
-        status=Brief.Status.PUBLISHED,
         authors=[byline.author],
         **admin_date(brief.published_at),
     )
@@ -481,7 +481,6 @@ def test_a_brief_keeps_at_least_one_author(staff_client):
         slug=brief.slug,
         series=brief.series,
         summary=brief.summary,
-        status=Brief.Status.PUBLISHED,
         authors=[byline.author],
         **admin_date(brief.published_at),
     )
@@ -505,7 +504,7 @@ def test_a_new_brief_without_an_author_is_refused(staff_client):
             slug="anonymous",
             series=SeriesFactory(),
             summary="Nobody wrote this.",
-            status=Brief.Status.PUBLISHED,
+            button="_publish",
             authors=[],
         ),
     )
@@ -516,31 +515,51 @@ def test_a_new_brief_without_an_author_is_refused(staff_client):
 
 
 def test_unpublishing_and_republishing_in_the_admin_keeps_the_number(staff_client, reader):
-    """Setting a live brief back to Draft hides it; publishing it again brings it back with the same number."""
+    """ "Save and unpublish" hides a live brief; "Save and publish" brings it back with the same number."""
     series = SeriesFactory(name="Energy Brief", slug="energy")
     brief = published_brief(series=series, title="Gas storage", published_at=timezone.now() - datetime.timedelta(1))
     published_brief(series=series)
     byline = brief.brief_authors.get()
     change_url = reverse("admin:briefs_brief_change", args=[brief.pk])
 
-    def post_status(status):
+    def press(button):
         data = brief_form_data(
             title=brief.title,
             slug=brief.slug,
             series=series,
             summary=brief.summary,
-            status=status,
+            button=button,
             authors=[byline.author],
             **admin_date(brief.published_at),
         )
         data.update({"brief_authors-INITIAL_FORMS": "1", "brief_authors-0-id": str(byline.pk)})
         assert_saved(staff_client.post(change_url, data))
 
-    post_status(Brief.Status.DRAFT)
+    assert 'name="_unpublish"' in staff_client.get(change_url).content.decode()
+    press("_unpublish")
     assert reader.get(brief.get_absolute_url()).status_code == 404
     assert Brief.objects.get(pk=brief.pk).number == 1
 
-    post_status(Brief.Status.PUBLISHED)
+    assert 'name="_publish"' in staff_client.get(change_url).content.decode()
+    press("_publish")
     assert "Energy Brief #1" in reader.get(brief.get_absolute_url()).content.decode()
     assert Brief.objects.get(pk=brief.pk).number == 1
     assert published_brief(series=series).number == 3
+
+
+def test_a_posted_status_is_ignored_so_saving_never_publishes(staff_client, reader):
+    """Only the "Save and publish" button publishes: a status smuggled into the form changes nothing."""
+    series = SeriesFactory()
+    data = brief_form_data(
+        title="Quiet draft", slug="quiet-draft", series=series, summary="Not yet.", authors=[AuthorFactory()]
+    )
+    data["status"] = Brief.Status.PUBLISHED
+
+    assert_saved(staff_client.post(ADD_BRIEF_URL, data))
+
+    brief = Brief.objects.get(slug="quiet-draft")
+    assert (brief.status, brief.number) == (Brief.Status.DRAFT, None)
+    assert reader.get(brief.get_absolute_url()).status_code == 404
+    page = staff_client.get(reverse("admin:briefs_brief_change", args=[brief.pk])).content.decode()
+    assert 'name="status"' not in page
+    assert 'name="_publish"' in page

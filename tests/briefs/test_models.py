@@ -4,6 +4,7 @@ import datetime
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -206,7 +207,58 @@ def test_two_editors_publishing_the_same_draft_at_once_use_one_number():
     for thread in threads:
         thread.join(timeout=60)
 
-    assert errors == []
+    # One publishes; the other three are told it is published already.
+    assert len(errors) == 3
+    assert all(isinstance(error, ValidationError) and "already published" in str(error) for error in errors)
     assert Brief.objects.get(pk=draft_id).number == 1
     assert Series.objects.get(pk=series.pk).last_number == 1
     assert published_brief(series=series).number == 2
+
+
+def test_publishing_many_drafts_at_once_numbers_them_in_date_order():
+    """An import of old briefs gets numbers that follow their dates, per series, continuing each counter."""
+    foreign = SeriesFactory(slug="foreign", last_number=139)
+    energy = SeriesFactory(slug="energy")
+    now = timezone.now()
+    newest = BriefFactory(series=foreign, published_at=now - datetime.timedelta(days=1))
+    oldest = BriefFactory(series=foreign, published_at=now - datetime.timedelta(days=300))
+    energy_brief = BriefFactory(series=energy, published_at=now - datetime.timedelta(days=5))
+    undated = BriefFactory(series=foreign)
+
+    published = Brief.objects.filter(series__in=[foreign, energy]).publish_all(by=None)
+
+    assert len(published) == 4
+    numbers = dict(Brief.objects.values_list("pk", "number"))
+    assert [numbers[b.pk] for b in (oldest, newest, undated)] == [140, 141, 142]
+    assert numbers[energy_brief.pk] == 1
+    assert set(Brief.objects.values_list("status", flat=True)) == {Brief.Status.PUBLISHED}
+    assert Brief.objects.get(pk=undated.pk).published_at is not None
+
+
+def test_publishing_many_leaves_published_briefs_alone():
+    """A bulk publish skips what is already published: no new number, no new date."""
+    live = published_brief(published_at=timezone.now() - datetime.timedelta(days=3))
+    draft = BriefFactory(series=live.series)
+
+    Brief.objects.filter(pk__in=[live.pk, draft.pk]).publish_all(by=None)
+
+    assert Brief.objects.get(pk=live.pk).number == 1
+    assert Brief.objects.get(pk=draft.pk).number == 2
+
+
+def test_a_counter_lowered_in_the_database_never_hands_out_a_number_twice():
+    """If someone lowers a series' counter behind the admin's back, the next brief still gets a new number."""
+    first = published_brief()
+    published_brief(series=first.series)
+    Series.objects.filter(pk=first.series_id).update(last_number=0)
+
+    assert published_brief(series=first.series).number == 3
+
+
+def test_publishing_a_published_brief_again_is_refused():
+    """A second "publish" says the brief is already published and changes nothing."""
+    brief = published_brief()
+    with pytest.raises(ValidationError, match="already published"):
+        Brief.objects.get(pk=brief.pk).publish(by=None)
+    assert Brief.objects.get(pk=brief.pk).number == 1
+    assert brief.series.briefs.count() == 1
