@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "briefs",
     "newsletter",
 ]
+# Demo content and local conveniences (seed_demo, ensure_local_superuser):
+# management commands only, no models. A production site can leave them out.
+if env_bool("DEMO_APP", True):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,13 +1,10 @@
 """Loading the demo catalogue into the database: repeatable, and fast enough for ten thousand briefs.
 
 Everything is keyed by slug (or name), so a second run finds what the first
-made and adds nothing. Briefs are written with ``bulk_create``; that skips
-``save()``, so this module does by hand what ``save()`` and ``Brief.publish``
-would do: it sanitises section bodies, and it numbers briefs the way
-``publish`` does — by raising ``Series.last_number`` in one UPDATE per series
-inside the transaction (which holds the row lock on PostgreSQL until commit,
-so an editor publishing at the same moment queues behind us) and handing out
-the numbers in order of publication date.
+made and adds nothing. Briefs are written as drafts with ``bulk_create``
+(section bodies sanitised here, since that skips ``save()``) and then
+published the way staff publish them, through ``BriefQuerySet.publish_all``,
+which numbers them from each series' counter.
 
 Pictures are drawn once per demo brief; generated benchmark briefs reuse the
 pictures of the demo brief whose subject they share.
@@ -15,6 +12,7 @@ pictures of the demo brief whose subject they share.
 
 import datetime
 import io
+import itertools
 import random
 import time
 from collections import defaultdict
@@ -22,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -271,7 +269,6 @@ def brief_plan(
         title=title,
         slug=slug,
         series=series,
-        status=Brief.Status.PUBLISHED,
         published_at=published_at,
         summary=summary,
         header_photo_id=header_id,
@@ -291,29 +288,20 @@ def brief_plan(
     )
 
 
-def numbers_assign(plans: list[PlannedBrief], report: SeedReport) -> None:
-    """Number new briefs in each series in date order, continuing from the series counter."""
-    by_series: dict[int, list[PlannedBrief]] = defaultdict(list)
-    for plan in sorted(plans, key=lambda plan: (plan.brief.published_at, plan.brief.slug)):
-        by_series[plan.brief.series_id].append(plan)
-    if not by_series:
-        return
-    # A counter set below a number already in use (by hand, say) would
-    # collide with the unique constraint; start above the highest instead.
-    highest = dict(
-        Brief.objects.filter(series_id__in=by_series, number__isnull=False)
-        .values("series_id")
-        .annotate(highest=Max("number"))
-        .values_list("series_id", "highest")
-    )
-    for series_id, in_series in by_series.items():
-        Series.objects.filter(pk=series_id, last_number__lt=highest.get(series_id, 0)).update(
-            last_number=highest.get(series_id, 0)
-        )
-        numbers = Series.numbers_take(series_id, len(in_series))
-        for number, plan in zip(numbers, in_series, strict=True):
-            plan.brief.number = number
-        report.numbers[in_series[0].brief.series.name] = (numbers[0], numbers[-1])
+def briefs_publish(briefs: list[Brief], report: SeedReport) -> None:
+    """Publish the new drafts the way staff do: ``publish_all`` numbers each series in order of date.
+
+    Oldest first, a chunk at a time per series (a query can name only so
+    many ids), so the numbers still follow the dates across chunks.
+    """
+    by_series = defaultdict(list)
+    for brief in sorted(briefs, key=lambda brief: (brief.published_at, brief.pk)):
+        by_series[brief.series].append(brief.pk)
+    for series, ids in by_series.items():
+        numbers = []
+        for chunk in itertools.batched(ids, BATCH_SIZE):
+            numbers += [brief.number for brief in Brief.objects.filter(pk__in=chunk).publish_all(by=None)]
+        report.numbers[series.name] = (min(numbers), max(numbers))
 
 
 def briefs_write(plans: list[PlannedBrief]) -> None:
@@ -414,8 +402,8 @@ def demo_seed(*, briefs: int = len(BRIEFS), site_name: str = "Meridian Policy Fo
                     site_name=site_name,
                 )
             )
-        numbers_assign(plans, report)
         briefs_write(plans)
+        briefs_publish([plan.brief for plan in plans], report)
         report.created["briefs"] = len(plans)
     report.seconds = time.perf_counter() - started
     return report

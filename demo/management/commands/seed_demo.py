@@ -10,8 +10,8 @@ benchmarks.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from briefs.demo.content import BRIEFS
-from briefs.demo.seeding import demo_seed
+from demo.content import BRIEFS
+from demo.seeding import demo_seed
 
 MAX_BRIEFS = 1_000_000
 

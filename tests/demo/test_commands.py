@@ -11,7 +11,6 @@ from django.db.models import Max, Min
 from django.test import override_settings
 from PIL import Image
 
-from briefs.demo.content import SERIES
 from briefs.models import (
     Author,
     Brief,
@@ -24,6 +23,7 @@ from briefs.models import (
     Topic,
 )
 from core.richtext import sanitise_html
+from demo.content import SERIES
 
 pytestmark = pytest.mark.django_db
 
