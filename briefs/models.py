@@ -424,17 +424,10 @@ class Brief(models.Model):
         """Authors in byline order (uses the prefetched through rows)."""
         return [link.author for link in self.brief_authors.all()]
 
-    # Ids the brief page's template uses for itself; a section called "Main"
-    # or "Engagement resources" must not take them.
-    PAGE_IDS = frozenset(
-        {"main", "brief-title", "toc-title", "engagement-resources", "share-title", "site-nav-menu",
-         "nav-series-toggle", "nav-topics-toggle"}
-    )  # fmt: skip
-
     @cached_property
     def page_sections(self) -> list["Section"]:
         """Sections in order, each with an ``anchor`` unique on the page (a repeated heading gets -2, -3, …)."""
-        sections, taken = list(self.sections.all()), set(self.PAGE_IDS)
+        sections, taken = list(self.sections.all()), set()
         for section in sections:
             anchor, suffix = section.anchor, 2
             while anchor in taken:
@@ -568,8 +561,13 @@ class Section(models.Model):
 
     @cached_property
     def anchor(self) -> str:
-        """The heading as a fragment for links to this section (Brief.page_sections makes it unique on the page)."""
-        return re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-") or f"section-{self.pk}"
+        """The heading as a fragment for links to this section, e.g. "s-policy-summary".
+
+        The prefix keeps sections clear of the page's own ids (a section
+        called "Main" must not take the skip link's target);
+        Brief.page_sections makes repeated headings unique.
+        """
+        return "s-" + (re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-") or str(self.pk))
 
 
 class BriefResource(models.Model):

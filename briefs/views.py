@@ -1,5 +1,6 @@
 """Public pages: the dashboard, brief pages and the series/topic/author listings."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -78,32 +79,72 @@ def brief_detail(request, slug):
 class ListingView(DetailView):
     """A series, topic or author page: the object, then its published briefs as cards."""
 
+    template_name = "briefs/listing.html"
+    kind = ""
+    grid_label = ""
+    empty_message = ""
+
     def get_briefs(self):
+        raise NotImplementedError
+
+    def get_description(self) -> str:
+        """The meta description: the object's own, or a sentence about its briefs."""
         raise NotImplementedError
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["page_obj"] = paginate(self.request, self.get_briefs().for_listing())
         context["briefs"] = context["page_obj"].object_list
+        context.update(
+            kind=self.kind,
+            grid_label=self.get_grid_label(),
+            empty_message=self.empty_message,
+            description=self.get_description(),
+        )
         return context
+
+    def get_grid_label(self) -> str:
+        return self.grid_label
 
 
 class SeriesView(ListingView):
     model = Series
+    kind = "Series"
+    grid_label = "Briefs in this series"
+    empty_message = "No briefs have been published in this series yet."
 
     def get_briefs(self):
         return Brief.objects.published().filter(series=self.object)
 
+    def get_description(self):
+        return self.object.description or f"Every {self.object.name} published by {settings.SITE_NAME}."
+
 
 class TopicView(ListingView):
     model = Topic
+    kind = "Topic"
+    grid_label = "Briefs on this topic"
+    empty_message = "No briefs have been published on this topic yet."
 
     def get_briefs(self):
         return Brief.objects.published().filter(topics=self.object)
 
+    def get_description(self):
+        return self.object.description or f"Policy briefs on {self.object.name} from {settings.SITE_NAME}."
+
 
 class AuthorView(ListingView):
     model = Author
+    template_name = "briefs/author_detail.html"
+    kind = "Author"
+    empty_message = "No published briefs yet."
 
     def get_briefs(self):
         return Brief.objects.published().filter(brief_authors__author=self.object)
+
+    def get_description(self):
+        role = f", {self.object.role}" if self.object.role else ""
+        return f"{self.object.name}{role}: policy briefs from {settings.SITE_NAME}."
+
+    def get_grid_label(self):
+        return f"Briefs by {self.object.name}"

@@ -16,9 +16,9 @@ def test_two_sections_with_the_same_heading_get_separate_links(client):
 
     page = client.get(brief.get_absolute_url()).content.decode()
 
-    assert page.count('id="background"') == 1
-    assert page.count('id="background-2"') == 1
-    assert 'href="#background"' in page and 'href="#background-2"' in page
+    assert page.count('id="s-background"') == 1
+    assert page.count('id="s-background-2"') == 1
+    assert 'href="#s-background"' in page and 'href="#s-background-2"' in page
 
 
 def test_a_section_named_like_part_of_the_page_does_not_take_its_id(client):
@@ -29,4 +29,4 @@ def test_a_section_named_like_part_of_the_page_does_not_take_its_id(client):
     page = client.get(brief.get_absolute_url()).content.decode()
 
     assert page.count('id="main"') == 1
-    assert 'href="#main-2"' in page and 'id="main-2"' in page
+    assert 'href="#s-main"' in page and 'id="s-main"' in page

@@ -1,14 +1,12 @@
 """Public pages: what a reader sees on the dashboard, brief, series, topic and author pages."""
 
-import copy
 import datetime
 import html
 import re
-import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -147,59 +145,6 @@ def test_an_author_page_shows_the_biography(client):
 def test_an_unknown_address_is_not_found(client, name):
     """A mistyped brief, series, topic or author address gives "not found", not an error."""
     assert client.get(reverse(name, kwargs={"slug": "no-such-thing"})).status_code == 404
-
-
-# --- Health check ----------------------------------------------------------------------------------------------------
-
-
-def test_the_health_check_says_ok_when_the_database_answers(client):
-    """Load balancers get 200 "ok" while the site can reach its database."""
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.content == b"ok"
-    assert response["Content-Type"].startswith("text/plain")
-    assert "no-cache" in response["Cache-Control"]
-
-
-def closed_port() -> int:
-    """A local TCP port that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def unreachable_database(tmp_path):
-    """Point this thread's default database connection at a database that is not there.
-
-    The connection is a real one with real settings (a closed port on PostgreSQL, a file in a
-    missing folder on SQLite), so the failure is the database driver's own; the test database's
-    connection is put back untouched afterwards.
-    """
-    working = connections["default"]
-    settings_dict = copy.deepcopy(working.settings_dict)
-    if working.vendor == "postgresql":
-        settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
-        settings_dict["OPTIONS"] = {**settings_dict.get("OPTIONS", {}), "connect_timeout": 2}
-    else:
-        settings_dict["NAME"] = str(tmp_path / "missing-folder" / "db.sqlite3")
-    broken = working.__class__(settings_dict, alias="default")
-    connections["default"] = broken
-    try:
-        yield
-    finally:
-        broken.close()
-        connections["default"] = working
-
-
-def test_the_health_check_reports_503_when_the_database_is_down(client, unreachable_database):
-    """When the database cannot be reached, the health check says so with 503 instead of crashing."""
-    response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert b"database" in response.content
-    assert "no-cache" in response["Cache-Control"]
 
 
 # --- Drafts and scheduled briefs ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """``check --deploy`` refuses the laptop setup in production."""
 
+import pytest
 from django.core.checks import run_checks
 
 
@@ -7,6 +8,7 @@ def deploy_errors():
     return {message.id for message in run_checks(include_deployment_checks=True, tags=["deployment"])}
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_sqlite_in_production_fails_the_deploy_check(settings):
     """An operator who forgot DATABASE_URL is told before the site goes live on a file database."""
     settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"]}}
@@ -14,6 +16,7 @@ def test_sqlite_in_production_fails_the_deploy_check(settings):
     assert "core.E001" in deploy_errors()
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_postgresql_passes_the_database_check(settings):
     settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"]}}
     settings.DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
