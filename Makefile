@@ -24,15 +24,18 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.installed
 
 # Serve the site locally with demo content, a superuser and a task worker.
+# `make run PORT=8001` when 8000 is taken; links in emails follow the port.
+PORT ?= 8000
 run: export DEBUG ?= 1
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_local_superuser
-	@echo "Serving on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/). Ctrl-C stops the site and the worker."
+	@echo "Serving on http://127.0.0.1:$(PORT) (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops the site and the worker."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --interval 1 & \
-	$(PY) manage.py runserver 127.0.0.1:8000; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT); \
 	wait
 
 # The whole suite: on SQLite by default, on PostgreSQL with DATABASE_URL set.
@@ -43,9 +46,16 @@ test: $(VENV)/.installed-dev
 test-browser: $(VENV)/.installed-dev
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev
+# Prettier (from the npm registry, pinned in package-lock.json) checks our JavaScript and CSS.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make lint needs Node.js and npm (apt-get install -y nodejs npm)." >&2; exit 1; }
+	npm ci --silent
+	touch $@
+
+lint: $(VENV)/.installed-dev node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	npx --no-install prettier --check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-artifacts
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache staticfiles test-artifacts

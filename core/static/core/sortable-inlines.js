@@ -72,8 +72,7 @@
             return;
         }
         const first = rows.reduce((earliest, row) =>
-            earliest.compareDocumentPosition(row) &
-            Node.DOCUMENT_POSITION_PRECEDING
+            earliest.compareDocumentPosition(row) & Node.DOCUMENT_POSITION_PRECEDING
                 ? row
                 : earliest,
         );
@@ -92,9 +91,7 @@
 
     /** A short name for the row, for button labels and announcements. */
     function rowName(row, position) {
-        const fields = row.querySelectorAll(
-            "select, input[type='text'], input:not([type])",
-        );
+        const fields = row.querySelectorAll("select, input[type='text'], input:not([type])");
         for (const field of fields) {
             if (field.name.endsWith("-sort_order")) {
                 continue;
@@ -115,7 +112,7 @@
      * Bring buttons, labels and (unless `renumber` is false) the sort_order
      * inputs in line with the rows' order on the page.
      */
-    function refresh(group, {renumber = true} = {}) {
+    function refresh(group, { renumber = true } = {}) {
         const rows = rowsOf(group);
         rows.forEach((row, position) => {
             const input = row.querySelector(ORDER_INPUT_SELECTOR);
@@ -195,9 +192,7 @@
             unitOf(row)[0].before(...unitOf(rows[to]));
         }
         refresh(group);
-        announce(
-            `${rowName(row, to)} moved to position ${to + 1} of ${rows.length}.`,
-        );
+        announce(`${rowName(row, to)} moved to position ${to + 1} of ${rows.length}.`);
     }
 
     function onClick(event) {
@@ -211,9 +206,7 @@
         // its partner so the keyboard user stays on the row.
         const target = button.disabled
             ? row.querySelector(
-                  button.dataset.direction === "up"
-                      ? ".sortable-move-down"
-                      : ".sortable-move-up",
+                  button.dataset.direction === "up" ? ".sortable-move-down" : ".sortable-move-up",
               )
             : button;
         if (target && document.activeElement !== target) {
@@ -239,7 +232,7 @@
         const row = handle.closest("tr.form-row, .inline-related");
         const group = row.closest(GROUP_SELECTOR);
         const rows = rowsOf(group);
-        drag = {handle, row, group, startOrder: rows, pointerId: event.pointerId};
+        drag = { handle, row, group, startOrder: rows, pointerId: event.pointerId };
         handle.setPointerCapture(event.pointerId);
         row.classList.add("sortable-dragging");
         group.classList.add("sortable-drag-active");
@@ -272,7 +265,7 @@
     }
 
     function endDrag(cancelled) {
-        const {row, group, startOrder, handle, pointerId} = drag;
+        const { row, group, startOrder, handle, pointerId } = drag;
         drag = null;
         if (handle.hasPointerCapture(pointerId)) {
             handle.releasePointerCapture(pointerId);
@@ -341,12 +334,12 @@
                 header.innerHTML = '<span class="visually-hidden">Order</span>';
             }
             rowsOf(group).forEach(decorate);
-            refresh(group, {renumber: false});
+            refresh(group, { renumber: false });
             group.addEventListener("click", onClick);
             group.addEventListener("pointerdown", onPointerDown);
             // select2 reports changes through jQuery only.
             const $ = window.django && window.django.jQuery;
-            const relabel = () => refresh(group, {renumber: false});
+            const relabel = () => refresh(group, { renumber: false });
             if ($) {
                 $(group).on("change", relabel);
             } else {

@@ -49,12 +49,8 @@
     /** The read-only "Selected photo" box that belongs to this picker. */
     function previewFor(select) {
         const field = select.name.split("-").pop();
-        const scope =
-            select.closest(".inline-related:not(.tabular)") ||
-            select.closest("form");
-        return scope
-            ? scope.querySelector(`.field-${field}_preview .readonly`)
-            : null;
+        const scope = select.closest(".inline-related:not(.tabular)") || select.closest("form");
+        return scope ? scope.querySelector(`.field-${field}_preview .readonly`) : null;
     }
 
     function showPreview(select, thumbnail, alt, pending = "Loading preview…") {
@@ -93,9 +89,9 @@
         const url = select.getAttribute("data-ajax--url");
         return fetch(`${url}?${params}`, {
             credentials: "same-origin",
-            headers: {Accept: "application/json"},
+            headers: { Accept: "application/json" },
         })
-            .then((response) => (response.ok ? response.json() : {results: []}))
+            .then((response) => (response.ok ? response.json() : { results: [] }))
             .then((body) => body.results[0] || null);
     }
 
@@ -108,10 +104,8 @@
         }
         select.dataset.previewShows = select.value;
         const option = select.selectedOptions[0];
-        const chosen =
-            ($(select).data("select2") && $(select).select2("data")[0]) || {};
-        const thumbnail =
-            thumbnailOf(chosen) || (option && option.dataset.thumbnail) || "";
+        const chosen = ($(select).data("select2") && $(select).select2("data")[0]) || {};
+        const thumbnail = thumbnailOf(chosen) || (option && option.dataset.thumbnail) || "";
         if (option && thumbnail) {
             option.dataset.thumbnail = thumbnail;
         }
@@ -130,9 +124,7 @@
                     // Redraw the chosen value with its thumbnail, quietly.
                     $(select).trigger("change.select2");
                 })
-                .catch(() =>
-                    showPreview(select, "", "", "The preview will show after saving."),
-                );
+                .catch(() => showPreview(select, "", "", "The preview will show after saving."));
         }
     }
 
