@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 
 from core.images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
-from core.richtext import RichTextField, sanitise_html
+from core.richtext import RichTextField, photo_ids_in, sanitise_html
 
 WORDS_PER_MINUTE = 220
 
@@ -243,7 +243,12 @@ class BriefQuerySet(models.QuerySet):
     def for_detail(self):
         """Everything the brief page shows, in a fixed number of queries."""
         return self.for_listing().prefetch_related(
-            Prefetch("sections", queryset=Section.objects.select_related("photo")),
+            Prefetch(
+                "sections",
+                queryset=Section.objects.select_related("photo").prefetch_related(
+                    Prefetch("text_photos", queryset=SectionPhoto.objects.select_related("photo"))
+                ),
+            ),
             Prefetch("brief_resources", queryset=BriefResource.objects.select_related("resource")),
             Prefetch("topics", queryset=Topic.objects.order_by("name")),
         )
@@ -500,13 +505,19 @@ class Brief(models.Model):
             self.status = self.Status.DRAFT
 
     def neighbours(self) -> tuple["Brief | None", "Brief | None"]:
-        """The previous and next published briefs in the same series, by number."""
-        in_series = (
-            Brief.objects.published().filter(series_id=self.series_id).only("title", "slug", "number", "series_id")
-        )
-        previous = in_series.filter(number__lt=self.number).order_by("-number").first() if self.number else None
-        following = in_series.filter(number__gt=self.number).order_by("number").first() if self.number else None
-        return previous, following
+        """The previous and next published briefs in the same series, by number (one query)."""
+        if not self.number:
+            return None, None
+        in_series = Brief.objects.published().filter(series_id=self.series_id).order_by()
+        previous = in_series.filter(number__lt=self.number).order_by("-number").values("pk")[:1]
+        following = in_series.filter(number__gt=self.number).order_by("number").values("pk")[:1]
+        found = {
+            brief.number < self.number: brief
+            for brief in Brief.objects.filter(Q(pk=Subquery(previous)) | Q(pk=Subquery(following))).only(
+                "title", "slug", "number", "series_id"
+            )
+        }
+        return found.get(True), found.get(False)
 
 
 class BriefAuthor(models.Model):
@@ -558,6 +569,18 @@ class Section(models.Model):
     def save(self, *args, **kwargs):
         self.body = sanitise_html(self.body)
         super().save(*args, **kwargs)
+        self.text_photos_sync()
+
+    def text_photos_sync(self) -> None:
+        """Record which library photos the text places, so they can be fetched with the brief and not deleted."""
+        wanted = set(Photo.objects.filter(pk__in=photo_ids_in(self.body)).values_list("pk", flat=True))
+        placed = set(self.text_photos.values_list("photo_id", flat=True))
+        if placed - wanted:
+            self.text_photos.filter(photo_id__in=placed - wanted).delete()
+        if wanted - placed:
+            SectionPhoto.objects.bulk_create(
+                [SectionPhoto(section=self, photo_id=photo_id) for photo_id in wanted - placed], ignore_conflicts=True
+            )
 
     @cached_property
     def anchor(self) -> str:
@@ -568,6 +591,25 @@ class Section(models.Model):
         Brief.page_sections makes repeated headings unique.
         """
         return "s-" + (re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-") or str(self.pk))
+
+
+class SectionPhoto(models.Model):
+    """A library photo placed inside a section's text (``<figure data-photo-id>``), kept in step on every save.
+
+    The text is what readers see; these rows let the brief page fetch every
+    placed photo in one query and keep a photo in use from being deleted.
+    """
+
+    section = models.ForeignKey("briefs.Section", on_delete=models.CASCADE, related_name="text_photos")
+    photo = models.ForeignKey("briefs.Photo", on_delete=models.PROTECT, related_name="text_placements")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["section", "photo"], name="photo_once_per_section_text")]
+        verbose_name = "photo in the text"
+        verbose_name_plural = "photos in the text"
+
+    def __str__(self):
+        return str(self.photo)
 
 
 class BriefResource(models.Model):

@@ -1,10 +1,11 @@
 """Rich text: editors keep their formatting, nobody can smuggle script into a brief."""
 
 import pytest
+from django.db.models import ProtectedError
 
 from briefs.models import Section
 from core.richtext import sanitise_html
-from tests.factories import published_brief
+from tests.factories import PhotoFactory, published_brief
 
 
 @pytest.mark.parametrize(
@@ -165,3 +166,81 @@ def test_the_brief_page_never_shows_a_script_that_was_saved(client):
     body = response.content.decode()
     assert "Real analysis." in body
     assert "window.pwned" not in body
+
+
+# Photos inside the text ------------------------------------------------------------------------------------------
+
+
+PLACEHOLDER = '<figure data-photo-id="12"></figure>'
+
+
+@pytest.mark.parametrize(
+    ("dirty", "clean"),
+    [
+        (f"<p>a</p>{PLACEHOLDER}<p>b</p>", f"<p>a</p>{PLACEHOLDER}<p>b</p>"),
+        ('<figure data-photo-id="12"><img src="x" onerror="steal()"><p>Caption</p></figure>', PLACEHOLDER),
+        ('<figure data-photo-id="12" class="big" style="width:9999px" onload="steal()"></figure>', PLACEHOLDER),
+        ('<figure data-photo-id="1 OR 1=1"></figure><p>x</p>', "<p>x</p>"),
+        ('<figure data-photo-id="-3"></figure>', ""),
+        ("<figure><p>Just text</p></figure>", "<p>Just text</p>"),
+        ('<img src="https://elsewhere.example/tracker.png" alt="x">', ""),
+    ],
+)
+def test_a_photo_in_the_text_is_only_ever_an_empty_placeholder_with_a_numeric_id(dirty, clean):
+    """The editor's photo block survives as exactly <figure data-photo-id="N"></figure>; nothing else gets in."""
+    assert sanitise_html(dirty) == clean
+
+
+@pytest.mark.django_db
+def test_a_photo_placed_between_paragraphs_renders_from_the_library_record(client):
+    """Readers see the library photo's own alt text, caption and credit where the editor put it."""
+    photo = PhotoFactory(alt_text="Delegates at the table", caption="Talks resumed.", credit="Example Agency")
+    brief = published_brief(sections=0)
+    Section.objects.create(
+        brief=brief,
+        heading="Policy Analysis",
+        body=f'<p>Third paragraph.</p><figure data-photo-id="{photo.pk}"></figure><p>Fourth paragraph.</p>',
+    )
+
+    page = client.get(brief.get_absolute_url()).content.decode()
+
+    third, figure, fourth = (
+        page.index(text) for text in ("Third paragraph.", 'alt="Delegates at the table"', "Fourth")
+    )
+    assert third < figure < fourth
+    assert "Talks resumed." in page and "Example Agency" in page
+    assert "data-photo-id" not in page
+    assert page.count("data-lightbox") == 1
+
+
+@pytest.mark.django_db
+def test_a_placeholder_for_a_photo_that_no_longer_exists_renders_nothing(client):
+    """A block naming a missing photo leaves the text as it is, without an empty frame or an error."""
+    brief = published_brief(sections=0)
+    Section.objects.create(
+        brief=brief, heading="Analysis", body='<p>Before.</p><figure data-photo-id="999999"></figure>'
+    )
+
+    response = client.get(brief.get_absolute_url())
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Before." in page and "data-photo-id" not in page and "photo-figure--inline" not in page
+
+
+@pytest.mark.django_db
+def test_a_photo_placed_in_a_text_cannot_be_deleted_from_the_library():
+    """Deleting a photo a section's text uses is refused, so a published brief never loses it silently."""
+    photo = PhotoFactory()
+    section = Section.objects.create(
+        brief=published_brief(sections=0), heading="A", body=f'<figure data-photo-id="{photo.pk}"></figure>'
+    )
+    assert list(section.text_photos.values_list("photo_id", flat=True)) == [photo.pk]
+
+    with pytest.raises(ProtectedError):
+        photo.delete()
+
+    section.body = "<p>The photo is gone from the text.</p>"
+    section.save()
+    assert not section.text_photos.exists()
+    photo.delete()

@@ -515,13 +515,15 @@ def test_a_brief_page_needs_the_same_few_queries_however_big_the_brief(client, d
         resources=[EngagementResourceFactory() for _ in range(4)],
     )
     for position in range(8):
-        big.sections.create(heading=f"Part {position}", body="<p>Text.</p>", photo=PhotoFactory(), sort_order=position)
+        in_text = f'<p>Text.</p><figure data-photo-id="{PhotoFactory().pk}"></figure><p>More.</p>'
+        big.sections.create(heading=f"Part {position}", body=in_text, photo=PhotoFactory(), sort_order=position)
     # Neighbours in the series also appear on the page.
     published_brief(series=big.series, published_at=days_ago(5))
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         response = client.get(big.get_absolute_url())
     assert "Part 7" in page_text(response)
+    assert page_text(response).count("Click or tap to enlarge") >= 16
     assert count_queries(client, big.get_absolute_url()) == small_count
 
 
