@@ -130,6 +130,12 @@ class Photo(models.Model):
         max_length=200, blank=True, help_text='Where the photo comes from, shown as "Photo taken from: …".'
     )
     source_url = models.URLField(blank=True, help_text="Optional link to the photo's source; the credit links to it.")
+    licence = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='Optional, shown with the credit, e.g. "CC BY 4.0", "Used with permission", "All rights reserved".',
+    )
+    licence_url = models.URLField(blank=True, help_text="Optional link to the licence's terms; the licence links to it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     MAX_SIDE = 2400
@@ -366,6 +372,18 @@ class Brief(models.Model):
         help_text="Shown at the top of the brief and on its card, with its credit.",
     )
     topics = models.ManyToManyField("briefs.Topic", blank=True, related_name="briefs")
+    corrected_at = models.DateTimeField(
+        "updated on",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text='When a published brief was last changed and published again; readers see "Updated …".',
+    )
+    correction_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Optional. A short note for readers on what changed when a published brief is corrected.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
