@@ -135,7 +135,9 @@ class Photo(models.Model):
         blank=True,
         help_text='Optional, shown with the credit, e.g. "CC BY 4.0", "Used with permission", "All rights reserved".',
     )
-    licence_url = models.URLField(blank=True, help_text="Optional link to the licence's terms; the licence links to it.")
+    licence_url = models.URLField(
+        blank=True, help_text="Optional link to the licence's terms; the licence links to it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     MAX_SIDE = 2400
