@@ -1,5 +1,7 @@
 """Public pages: the dashboard, brief pages and the series/topic/author listings."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -8,6 +10,7 @@ from django.views.generic import DetailView
 
 from .forms import BriefFilterForm
 from .models import Author, Brief, Series, Topic
+from .search import MAX_QUERY_LENGTH, briefs_search, parse_query, search_snippets
 from .sharing import share_links
 
 BRIEFS_PER_PAGE = 12
@@ -15,6 +18,14 @@ BRIEFS_PER_PAGE = 12
 
 def paginate(request, queryset):
     return Paginator(queryset, BRIEFS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def filter_choices() -> dict:
+    """The author and year options of the filter bar (one query each, when the template reads them)."""
+    return {
+        "filter_authors": Author.objects.with_published_briefs().only("name", "slug"),
+        "filter_years": Brief.objects.published().dates("published_at", "year", order="DESC"),
+    }
 
 
 def dashboard(request):
@@ -39,9 +50,51 @@ def dashboard(request):
             "briefs": cards,
             "page_obj": page_obj,
             "pagination_query": form.query_string(),
-            # One query each for the author and year filter options.
-            "filter_authors": Author.objects.with_published_briefs().only("name", "slug"),
-            "filter_years": Brief.objects.published().dates("published_at", "year", order="DESC"),
+            **filter_choices(),
+        },
+    )
+
+
+NEWEST_WHEN_NOTHING_FOUND = 3
+
+
+def search(request):
+    """/search/?q=…: published briefs matching the words, best first, narrowed by the dashboard's filters.
+
+    Whatever is typed answers with results or "no results": the query is
+    parsed into words (briefs/search.py), never handed to the database as
+    syntax. With filters but no words, the filtered briefs are listed newest first.
+    """
+    form = BriefFilterForm(request.GET or None)
+    filters = form.cleaned_filters()
+    typed = request.GET.get("q", "").replace("\x00", " ").strip()
+    text = typed[:MAX_QUERY_LENGTH]
+    query = parse_query(text)
+    briefs = Brief.objects.published().filter_by(**filters)
+    if query:
+        briefs = briefs_search(briefs, query)
+    elif not filters:
+        briefs = briefs.none()
+    page_obj = paginate(request, briefs.for_listing())
+    results = list(page_obj.object_list)
+    snippets = search_snippets([brief.pk for brief in results], query)
+    for brief in results:
+        brief.snippet = snippets.get(brief.pk, "")
+    searched = bool(query or filters)
+    return render(
+        request,
+        "briefs/search.html",
+        {
+            "query_text": text,
+            "shortened": len(typed) > MAX_QUERY_LENGTH,
+            "searched": searched,
+            "filters": filters,
+            "results": results,
+            "page_obj": page_obj,
+            "pagination_query": urlencode({"q": text, **filters} if text else filters),
+            # Shown when nothing matched (or nothing was asked): somewhere to go next.
+            "newest": Brief.objects.published().for_listing()[:NEWEST_WHEN_NOTHING_FOUND] if not results else [],
+            **filter_choices(),
         },
     )
 
