@@ -136,7 +136,9 @@ class Photo(models.Model):
         blank=True,
         help_text='Optional, shown with the credit, e.g. "CC BY 4.0", "Used with permission", "All rights reserved".',
     )
-    licence_url = models.URLField(blank=True, help_text="Optional link to the licence's terms; the licence links to it.")
+    licence_url = models.URLField(
+        blank=True, help_text="Optional link to the licence's terms; the licence links to it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     MAX_SIDE = 2400
@@ -246,8 +248,10 @@ class BriefQuerySet(models.QuerySet):
 
         The search index is left in the database: it is as long as the brief.
         """
-        return self.defer("search_vector").select_related("series", "header_photo").prefetch_related(
-            Prefetch("brief_authors", queryset=BriefAuthor.objects.select_related("author"))
+        return (
+            self.defer("search_vector")
+            .select_related("series", "header_photo")
+            .prefetch_related(Prefetch("brief_authors", queryset=BriefAuthor.objects.select_related("author")))
         )
 
     def for_detail(self):
@@ -440,6 +444,9 @@ class Brief(models.Model):
 
     def get_absolute_url(self):
         return reverse("briefs:detail", kwargs={"slug": self.slug})
+
+    def get_pdf_url(self):
+        return reverse("briefs:pdf", kwargs={"slug": self.slug})
 
     def clean(self):
         """Refuse edits that would break a published brief's number or date, with a message for the form."""

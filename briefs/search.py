@@ -147,7 +147,12 @@ def search_snippets(brief_ids: list[int], query: ParsedQuery) -> dict[int, SafeS
         return {}
     if connection.vendor == "postgresql":
         headline = SearchHeadline(
-            Concat("summary", Value(" "), Coalesce(_sections_text(strip_tags=True), Value(""), output_field=TextField()), output_field=TextField()),
+            Concat(
+                "summary",
+                Value(" "),
+                Coalesce(_sections_text(strip_tags=True), Value(""), output_field=TextField()),
+                output_field=TextField(),
+            ),
             _postgres_query(query),
             config=POSTGRES_CONFIG,
             start_sel=MARK_START,
@@ -176,7 +181,8 @@ def search_snippets(brief_ids: list[int], query: ParsedQuery) -> dict[int, SafeS
     )
     # The text where a match is, else the summary's opening (the match was in the title or a name).
     return {
-        pk: _highlighted(in_body if MARK_START in (in_body or "") else in_summary or "") for pk, in_body, in_summary in rows
+        pk: _highlighted(in_body if MARK_START in (in_body or "") else in_summary or "")
+        for pk, in_body, in_summary in rows
     }
 
 
@@ -185,7 +191,7 @@ def _highlighted(text: str) -> SafeString:
     escaped = escape(SPACE.sub(" ", text).strip())
     if escaped.count(MARK_START) != escaped.count(MARK_END):
         escaped = escaped.replace(MARK_START, "").replace(MARK_END, "")
-    return mark_safe(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))  # noqa: S308 (escaped above)
+    return mark_safe(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
 def _postgres_query(query: ParsedQuery) -> SearchQuery:
@@ -255,7 +261,9 @@ def _sections_text(*, strip_tags: bool = False) -> Subquery:
     """A brief's section headings and text, in order, as one string (``OuterRef('pk')`` is the brief)."""
     text = Concat("heading", Value(" "), "body", output_field=TextField())
     if strip_tags:
-        text = Func(text, Value(TAG.pattern), Value(" "), Value("g"), function="regexp_replace", output_field=TextField())
+        text = Func(
+            text, Value(TAG.pattern), Value(" "), Value("g"), function="regexp_replace", output_field=TextField()
+        )
     return Subquery(
         Section.objects.filter(brief=OuterRef("pk"))
         .order_by()
@@ -277,7 +285,9 @@ def _postgres_refresh(brief_ids: list[int] | None) -> None:
     vector = (
         SearchVector("title", weight="A", config=POSTGRES_CONFIG)
         + SearchVector("summary", weight="B", config=POSTGRES_CONFIG)
-        + SearchVector(Coalesce(_sections_text(), Value(""), output_field=TextField()), weight="C", config=POSTGRES_CONFIG)
+        + SearchVector(
+            Coalesce(_sections_text(), Value(""), output_field=TextField()), weight="C", config=POSTGRES_CONFIG
+        )
         + SearchVector(Coalesce(names, Value(""), output_field=TextField()), weight="D", config=POSTGRES_CONFIG)
     )
     briefs = Brief.objects.all() if brief_ids is None else Brief.objects.filter(pk__in=brief_ids)
@@ -297,7 +307,7 @@ def _sqlite_refresh(brief_ids: list[int] | None) -> None:
         for batch in batched(pks, FTS5_BATCH):
             placeholders = ", ".join(["%s"] * len(batch))
             if brief_ids is not None:
-                cursor.execute(f"DELETE FROM briefs_brief_fts WHERE rowid IN ({placeholders})", batch)  # noqa: S608
+                cursor.execute(f"DELETE FROM briefs_brief_fts WHERE rowid IN ({placeholders})", batch)
             cursor.executemany(
                 "INSERT INTO briefs_brief_fts (rowid, title, summary, body, authors) VALUES (%s, %s, %s, %s, %s)",
                 _fts5_rows(batch),
