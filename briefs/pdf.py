@@ -31,17 +31,33 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import ImageFile
 
 logger = logging.getLogger(__name__)
 
 PDF_DIRECTORY = "pdf"
 
 
+def _weasyprint():
+    """Import WeasyPrint, undoing the one process-wide change it makes on import.
+
+    It sets Pillow's ``LOAD_TRUNCATED_IMAGES``, which would let a cut-off
+    upload pass core.images.validate_image_file; our own photos are complete.
+    """
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+        import weasyprint.urls
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+    return weasyprint
+
+
 @functools.cache
 def pdf_available() -> bool:
     """Whether WeasyPrint and the system libraries it needs can be loaded here."""
     try:
-        import weasyprint  # noqa: F401
+        _weasyprint()
     except (ImportError, OSError) as error:
         logger.warning("PDFs of briefs are off: WeasyPrint cannot load (%s).", error)
         return False
@@ -88,8 +104,8 @@ def brief_pdf(*, brief_id: int, html: str, base_url: str) -> tuple[str, bool]:
 
 
 def _render(html: str, base_url: str) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    weasyprint = _weasyprint()
+    URLFetcher, URLFetcherResponse = weasyprint.urls.URLFetcher, weasyprint.urls.URLFetcherResponse  # noqa: N806
 
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
 
@@ -104,4 +120,4 @@ def _render(html: str, base_url: str) -> bytes:
             mime_type = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
             return URLFetcherResponse(url, content, {"Content-Type": mime_type})
 
-    return HTML(string=html, base_url=base_url, url_fetcher=LocalFilesOnly()).write_pdf()
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=LocalFilesOnly()).write_pdf()
