@@ -155,10 +155,13 @@
             if (!source) return;
             button.hidden = false;
             button.addEventListener("click", function () {
-                var style = button.closest(".citation").querySelector(".citation-style").textContent;
+                var style = button
+                    .closest(".citation")
+                    .querySelector(".citation-style").textContent;
                 copyText(source.textContent.trim()).then(
                     function () {
-                        if (status) status.textContent = style + " citation copied to your clipboard.";
+                        if (status)
+                            status.textContent = style + " citation copied to your clipboard.";
                     },
                     function () {
                         // Select the text so the reader can copy it by hand.
@@ -168,7 +171,8 @@
                         selection.removeAllRanges();
                         selection.addRange(range);
                         if (status)
-                            status.textContent = "Could not copy automatically; the citation is selected.";
+                            status.textContent =
+                                "Could not copy automatically; the citation is selected.";
                     },
                 );
             });
