@@ -225,7 +225,8 @@ def mla(citation: Citation) -> FormattedCitation:
         "MLA 9",
         [
             (f"{_sentence_end(names)} " if names else "", False),
-            (_sentence_end(citation.title), True),
+            (citation.title, True),
+            (_sentence_end(citation.title)[len(citation.title) :], False),
             (f" {citation.publisher}, {date}, {location}. {citation.series_and_number}.", False),
         ],
     )
@@ -248,7 +249,8 @@ def chicago(citation: Citation) -> FormattedCitation:
                 f"{_sentence_end(listed)} {citation.published.year}. " if listed else f"{citation.published.year}. ",
                 False,
             ),
-            (_sentence_end(citation.title), True),
+            (citation.title, True),
+            (_sentence_end(citation.title)[len(citation.title) :], False),
             (f" {citation.series_and_number}. {_sentence_end(citation.publisher)}{updated} {citation.url}.", False),
         ],
     )
