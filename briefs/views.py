@@ -168,7 +168,7 @@ def brief_pdf_download(request, slug):
         return render(request, "briefs/pdf_unavailable.html", {"brief": brief}, status=503)
     context = brief_page_context(request, brief, is_preview=False)
     # The same page readers print, without the per-visitor form token, so one version gives one file.
-    html = render_to_string("briefs/brief_detail.html", {**context, "csrf_token": "NOTPROVIDED"}, request=request)
+    html = render_to_string("briefs/brief_detail.html", {**context, "csrf_token": ""}, request=request)
     name, _ = brief_pdf(brief_id=brief.pk, html=html, base_url=context["absolute_url"])
     return FileResponse(default_storage.open(name), content_type="application/pdf", filename=f"{brief.slug}.pdf")
 
