@@ -1,6 +1,7 @@
 """Finding, citing, sharing and printing a brief in real Chromium, by keyboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import AuthorFactory, PhotoFactory, SeriesFactory, TopicFactory, published_brief
 
@@ -65,7 +66,7 @@ def test_a_citation_is_copied_with_the_keyboard(live_server, chromium, screensho
         assert has_visible_focus(page)
         page.keyboard.press("Enter")
 
-        assert page.locator(".citation-status").inner_text() == "APA 7 citation copied to your clipboard."
+        expect(page.locator(".citation-status")).to_have_text("APA 7 citation copied to your clipboard.")
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied.startswith("Marlow, I. (") and "(Foreign Policy Brief No. 141)" in copied
         screenshot(page, "brief-cite-desktop")
