@@ -58,6 +58,8 @@ SNIPPET_WORDS = 32
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 WORD = re.compile(r"\w+")
 TAG = re.compile(r"<[^>]*>")
+# Inline elements sit inside words and sentences ("<a>report</a>."): removed without a space.
+INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|em|i|mark|s|span|strong|sub|sup|u)\b[^>]*>")
 SPACE = re.compile(r"\s+")
 
 
@@ -242,7 +244,7 @@ BriefSearchEntry._meta.get_field("document").register_lookup(Fts5Match)
 
 def html_to_text(body: str) -> str:
     """A section's sanitised HTML as plain text for the index (tags become spaces, entities characters)."""
-    return SPACE.sub(" ", html.unescape(TAG.sub(" ", body))).strip()
+    return SPACE.sub(" ", html.unescape(TAG.sub(" ", INLINE_TAG.sub("", body)))).strip()
 
 
 def search_index_refresh(*, brief_ids: Iterable[int] | None = None) -> None:
