@@ -85,11 +85,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     django.setup()
     from django.conf import settings
+    from django.db import connection
     from django.test import Client
 
     from briefs.models import Brief
-
-    from django.db import connection
 
     if connection.vendor == "postgresql":
         # Fresh statistics, as autovacuum would have gathered by now on a live site: without them the
