@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-browser lint check-deploy clean
+.PHONY: run test test-browser lint check-deploy clean system-packages test-tools
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended); none was found on PATH." >&2; exit 1; }
@@ -23,12 +23,33 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
+# WeasyPrint (PDFs of briefs) needs Pango and HarfBuzz from the system. They are installed with
+# apt-get where missing and we are root on Debian; elsewhere the command to run is printed and the
+# site works without PDFs until then.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system-packages:
+	@missing=$$(for package in $(WEASYPRINT_DEBS); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing" $$missing "for PDFs of briefs"; \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "PDFs of briefs need: sudo apt-get install -y" $$missing "(the site runs without PDFs until then)." >&2; \
+	  fi; \
+	fi
+
+# axe-core (npm, pinned) for the accessibility scan in the browser tests. Without npm the scan
+# skips, saying why; under REQUIRE_BROWSER=1 (CI) it fails instead.
+test-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.installed; \
+	else echo "npm not found: the accessibility scan will be skipped (apt-get install -y nodejs npm)." >&2; fi
+
 # Serve the site locally with demo content, a superuser and a task worker.
 # `make run PORT=8001` when 8000 is taken; links in emails follow the port.
 PORT ?= 8000
 run: export DEBUG ?= 1
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
-run: $(VENV)/.installed
+run: $(VENV)/.installed system-packages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_local_superuser
@@ -40,10 +61,10 @@ run: $(VENV)/.installed
 
 # The whole suite: on SQLite by default, on PostgreSQL with DATABASE_URL set.
 # Browser tests run here too; they skip (saying why) where Chromium is missing.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev system-packages test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-browser: $(VENV)/.installed-dev
+test-browser: $(VENV)/.installed-dev system-packages test-tools
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 # Prettier (from the npm registry, pinned in package-lock.json) checks our JavaScript and CSS.

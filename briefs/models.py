@@ -5,9 +5,10 @@ import re
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -243,9 +244,14 @@ class BriefQuerySet(models.QuerySet):
         return self.filter(status=Brief.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def for_listing(self):
-        """What a card needs: series, header photo and authors, in a fixed number of queries."""
-        return self.select_related("series", "header_photo").prefetch_related(
-            Prefetch("brief_authors", queryset=BriefAuthor.objects.select_related("author"))
+        """What a card needs: series, header photo and authors, in a fixed number of queries.
+
+        The search index is left in the database: it is as long as the brief.
+        """
+        return (
+            self.defer("search_vector")
+            .select_related("series", "header_photo")
+            .prefetch_related(Prefetch("brief_authors", queryset=BriefAuthor.objects.select_related("author")))
         )
 
     def for_detail(self):
@@ -259,6 +265,33 @@ class BriefQuerySet(models.QuerySet):
             ),
             Prefetch("brief_resources", queryset=BriefResource.objects.select_related("resource")),
             Prefetch("topics", queryset=Topic.objects.order_by("name")),
+        )
+
+    def related_to(self, brief: "Brief", *, limit: int = 3) -> "BriefQuerySet":
+        """Briefs sharing the most topics with ``brief`` (then its series), newest first, never ``brief`` itself.
+
+        One query: the topic ids come from the brief's prefetched topics.
+        A brief sharing neither a topic nor the series is not related.
+        """
+        topic_ids = [topic.pk for topic in brief.topics.all()]
+        return (
+            self.exclude(pk=brief.pk)
+            .annotate(
+                shared_topics=Count("topics", filter=Q(topics__in=topic_ids), distinct=True),
+                same_series=Case(When(series_id=brief.series_id, then=1), default=0, output_field=IntegerField()),
+            )
+            .filter(Q(shared_topics__gt=0) | Q(same_series=1))
+            .order_by("-shared_topics", "-same_series", "-published_at", "-id")[:limit]
+        )
+
+    def by_authors_of(self, brief: "Brief", *, exclude=(), limit: int = 3) -> "BriefQuerySet":
+        """The newest other briefs by any of ``brief``'s authors (each once), leaving out ``exclude``."""
+        author_ids = [author.pk for author in brief.authors]
+        shared_byline = BriefAuthor.objects.filter(brief_id=OuterRef("pk"), author_id__in=author_ids)
+        return (
+            self.exclude(pk__in=[brief.pk, *exclude])
+            .filter(Exists(shared_byline))
+            .order_by("-published_at", "-id")[:limit]
         )
 
     def filter_by(self, *, series=None, topic=None, author=None, year=None):
@@ -388,6 +421,9 @@ class Brief(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # PostgreSQL's full-text index of the title, summary, sections and authors, kept current by
+    # briefs/search.py in the transaction that changes them (SQLite keeps it in BriefSearchEntry instead).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = BriefQuerySet.as_manager()
 
@@ -408,6 +444,9 @@ class Brief(models.Model):
 
     def get_absolute_url(self):
         return reverse("briefs:detail", kwargs={"slug": self.slug})
+
+    def get_pdf_url(self):
+        return reverse("briefs:pdf", kwargs={"slug": self.slug})
 
     def clean(self):
         """Refuse edits that would break a published brief's number or date, with a message for the form."""
@@ -646,3 +685,34 @@ class BriefResource(models.Model):
 
     def __str__(self):
         return str(self.resource)
+
+
+class BriefSearchEntry(models.Model):
+    """SQLite only: one brief's row in the FTS5 full-text table ``briefs_brief_fts`` (see briefs/search.py).
+
+    The migration creates the virtual table on SQLite; on PostgreSQL there is
+    no such table and ``Brief.search_vector`` does the job. ``document`` is
+    FTS5's hidden column named after the table, which ``MATCH`` and the
+    ranking and snippet functions take.
+    """
+
+    brief = models.OneToOneField(
+        "briefs.Brief",
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="search_entry",
+    )
+    document = models.TextField(db_column="briefs_brief_fts")
+    title = models.TextField()
+    summary = models.TextField()
+    body = models.TextField()
+    authors = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "briefs_brief_fts"
+
+    def __str__(self):
+        return self.title

@@ -1,13 +1,25 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "briefs"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("search/", views.search, name="search"),
+    path("feed/atom/", feeds.LatestBriefsAtomFeed(), name="feed-atom"),
+    path("feed/json/", feeds.json_feed, name="feed-json"),
     path("briefs/<slug:slug>/", views.brief_detail, name="detail"),
+    path("briefs/<slug:slug>/pdf/", views.brief_pdf_download, name="pdf"),
+    path("briefs/<slug:slug>/cite.bib", views.brief_citation_download, {"file_format": "bibtex"}, name="cite-bibtex"),
+    path("briefs/<slug:slug>/cite.ris", views.brief_citation_download, {"file_format": "ris"}, name="cite-ris"),
     path("series/<slug:slug>/", views.SeriesView.as_view(), name="series"),
+    path("series/<slug:slug>/feed/", feeds.SeriesFeed(), name="series-feed"),
+    path("series/<slug:slug>/feed/atom/", feeds.SeriesAtomFeed(), name="series-feed-atom"),
     path("topics/<slug:slug>/", views.TopicView.as_view(), name="topic"),
+    path("topics/<slug:slug>/feed/", feeds.TopicFeed(), name="topic-feed"),
+    path("topics/<slug:slug>/feed/atom/", feeds.TopicAtomFeed(), name="topic-feed-atom"),
     path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("authors/<slug:slug>/feed/", feeds.AuthorFeed(), name="author-feed"),
+    path("authors/<slug:slug>/feed/atom/", feeds.AuthorAtomFeed(), name="author-feed-atom"),
 ]

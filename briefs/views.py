@@ -1,20 +1,38 @@
 """Public pages: the dashboard, brief pages and the series/topic/author listings."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.generic import DetailView
 
+from .citations import Citation, bibtex, formatted_citations, ris
 from .forms import BriefFilterForm
 from .models import Author, Brief, Series, Topic
+from .pdf import brief_pdf, pdf_available
+from .search import MAX_QUERY_LENGTH, briefs_search, parse_query, search_snippets
 from .sharing import share_links
+from .structured_data import breadcrumbs_json_ld, brief_json_ld, citation_meta_tags
 
 BRIEFS_PER_PAGE = 12
 
 
 def paginate(request, queryset):
     return Paginator(queryset, BRIEFS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def filter_choices() -> dict:
+    """The author and year options of the filter bar (one query each, when the template reads them)."""
+    return {
+        "filter_authors": Author.objects.with_published_briefs().only("name", "slug"),
+        "filter_years": Brief.objects.published().dates("published_at", "year", order="DESC"),
+    }
 
 
 def dashboard(request):
@@ -39,11 +57,86 @@ def dashboard(request):
             "briefs": cards,
             "page_obj": page_obj,
             "pagination_query": form.query_string(),
-            # One query each for the author and year filter options.
-            "filter_authors": Author.objects.with_published_briefs().only("name", "slug"),
-            "filter_years": Brief.objects.published().dates("published_at", "year", order="DESC"),
+            **filter_choices(),
         },
     )
+
+
+NEWEST_WHEN_NOTHING_FOUND = 3
+
+
+def search(request):
+    """/search/?q=…: published briefs matching the words, best first, narrowed by the dashboard's filters.
+
+    Whatever is typed answers with results or "no results": the query is
+    parsed into words (briefs/search.py), never handed to the database as
+    syntax. With filters but no words, the filtered briefs are listed newest first.
+    """
+    form = BriefFilterForm(request.GET or None)
+    filters = form.cleaned_filters()
+    typed = request.GET.get("q", "").replace("\x00", " ").strip()
+    text = typed[:MAX_QUERY_LENGTH]
+    query = parse_query(text)
+    briefs = Brief.objects.published().filter_by(**filters)
+    if query:
+        briefs = briefs_search(briefs, query)
+    elif not filters:
+        briefs = briefs.none()
+    page_obj = paginate(request, briefs.for_listing())
+    results = list(page_obj.object_list)
+    snippets = search_snippets([brief.pk for brief in results], query)
+    for brief in results:
+        brief.snippet = snippets.get(brief.pk, "")
+    searched = bool(query or filters)
+    return render(
+        request,
+        "briefs/search.html",
+        {
+            "query_text": text,
+            "shortened": len(typed) > MAX_QUERY_LENGTH,
+            "searched": searched,
+            "filters": filters,
+            "results": results,
+            "page_obj": page_obj,
+            "pagination_query": urlencode({"q": text, **filters} if text else filters),
+            # Shown when nothing matched (or nothing was asked): somewhere to go next.
+            "newest": Brief.objects.published().for_listing()[:NEWEST_WHEN_NOTHING_FOUND] if not results else [],
+            **filter_choices(),
+        },
+    )
+
+
+def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
+    """Everything the brief page shows, in a fixed number of queries whatever the brief's size."""
+    previous_brief, next_brief = brief.neighbours()
+    absolute_url = request.build_absolute_uri(brief.get_absolute_url())
+    image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
+    pdf_url = "" if is_preview or not pdf_available() else request.build_absolute_uri(brief.get_pdf_url())
+    published = Brief.objects.published().select_related("series").defer("search_vector", "summary")
+    related = list(published.related_to(brief))
+    citation = Citation.of(brief, url=absolute_url) if brief.published_at else None
+    return {
+        "brief": brief,
+        "is_preview": is_preview,
+        "previous_brief": previous_brief,
+        "next_brief": next_brief,
+        "absolute_url": absolute_url,
+        "canonical_url": absolute_url,
+        "image_url": image_url,
+        "pdf_url": pdf_url,
+        "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
+        "related_briefs": related,
+        "more_by_authors": list(published.by_authors_of(brief, exclude=[other.pk for other in related])),
+        "citations": formatted_citations(citation) if citation else [],
+        "json_ld": [
+            brief_json_ld(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url),
+            breadcrumbs_json_ld(
+                [(brief.series.name, brief.series.get_absolute_url()), (brief.title, brief.get_absolute_url())],
+                absolute=request.build_absolute_uri,
+            ),
+        ],
+        "citation_tags": citation_meta_tags(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url),
+    }
 
 
 def brief_detail(request, slug):
@@ -54,25 +147,45 @@ def brief_detail(request, slug):
     if brief is None:
         raise Http404("No brief at this address.")
     is_preview = not brief.is_live
-    previous_brief, next_brief = brief.neighbours()
-    absolute_url = request.build_absolute_uri(brief.get_absolute_url())
-    image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
-    response = render(
-        request,
-        "briefs/brief_detail.html",
-        {
-            "brief": brief,
-            "is_preview": is_preview,
-            "previous_brief": previous_brief,
-            "next_brief": next_brief,
-            "absolute_url": absolute_url,
-            "image_url": image_url,
-            "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
-        },
-    )
+    response = render(request, "briefs/brief_detail.html", brief_page_context(request, brief, is_preview=is_preview))
     if is_preview:
         # A draft preview must never be kept by a shared cache.
         response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def published_brief_or_404(slug) -> Brief:
+    brief = Brief.objects.published().for_detail().filter(slug=slug).first()
+    if brief is None:
+        raise Http404("No published brief at this address.")
+    return brief
+
+
+def brief_pdf_download(request, slug):
+    """The brief as a PDF: the printed page, made once per version of the brief (briefs/pdf.py)."""
+    brief = published_brief_or_404(slug)
+    if not pdf_available():
+        return render(request, "briefs/pdf_unavailable.html", {"brief": brief}, status=503)
+    context = brief_page_context(request, brief, is_preview=False)
+    # The same page readers print, without the per-visitor form token, so one version gives one file.
+    html = render_to_string("briefs/brief_detail.html", {**context, "csrf_token": ""}, request=request)
+    name, _ = brief_pdf(brief_id=brief.pk, html=html, base_url=context["absolute_url"])
+    return FileResponse(default_storage.open(name), content_type="application/pdf", filename=f"{brief.slug}.pdf")
+
+
+CITATION_FILES = {
+    "bibtex": (bibtex, "application/x-bibtex; charset=utf-8", "bib"),
+    "ris": (ris, "application/x-research-info-systems; charset=utf-8", "ris"),
+}
+
+
+def brief_citation_download(request, slug, file_format):
+    """The brief's citation as a BibTeX or RIS file for a reference manager."""
+    brief = published_brief_or_404(slug)
+    write, content_type, extension = CITATION_FILES[file_format]
+    citation = Citation.of(brief, url=request.build_absolute_uri(brief.get_absolute_url()))
+    response = HttpResponse(write(citation), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{slug}.{extension}")
     return response
 
 
@@ -95,11 +208,22 @@ class ListingView(DetailView):
         context = super().get_context_data(**kwargs)
         context["page_obj"] = paginate(self.request, self.get_briefs().for_listing())
         context["briefs"] = context["page_obj"].object_list
+        feed_name, slug = f"briefs:{self.kind.lower()}-feed", self.object.slug
         context.update(
             kind=self.kind,
             grid_label=self.get_grid_label(),
             empty_message=self.empty_message,
             description=self.get_description(),
+            subject_feeds={
+                "name": self.object.name,
+                "rss": reverse(feed_name, kwargs={"slug": slug}),
+                "atom": reverse(f"{feed_name}-atom", kwargs={"slug": slug}),
+            },
+            json_ld=[
+                breadcrumbs_json_ld(
+                    [(self.object.name, self.object.get_absolute_url())], absolute=self.request.build_absolute_uri
+                )
+            ],
         )
         return context
 

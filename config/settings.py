@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "core.context_processors.site",
                 "briefs.context_processors.navigation",
+                "briefs.context_processors.page_address",
             ],
         },
     },

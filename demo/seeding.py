@@ -36,6 +36,7 @@ from briefs.models import (
     Series,
     Topic,
 )
+from briefs.search import search_index_refresh
 from core.images import make_thumbnail
 from core.richtext import sanitise_html
 
@@ -335,6 +336,8 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
     BriefAuthor.objects.bulk_create(bylines, batch_size=BATCH_SIZE)
     topic_link.objects.bulk_create(topic_links, batch_size=BATCH_SIZE)
     BriefResource.objects.bulk_create(resource_links, batch_size=BATCH_SIZE)
+    # bulk_create sends no signals, so the search index is brought up to date here.
+    search_index_refresh(brief_ids=[plan.brief.pk for plan in plans])
 
 
 def demo_seed(*, briefs: int = len(BRIEFS), site_name: str = "Meridian Policy Forum", now=None) -> SeedReport:

@@ -146,6 +146,57 @@
         });
     }
 
+    /* ---------- Copy a citation ---------- */
+
+    function setUpCitationCopy() {
+        var status = document.querySelector(".citation-status");
+        document.querySelectorAll("button[data-copy-target]").forEach(function (button) {
+            var source = document.getElementById(button.dataset.copyTarget);
+            if (!source) return;
+            button.hidden = false;
+            button.addEventListener("click", function () {
+                var style = button
+                    .closest(".citation")
+                    .querySelector(".citation-style").textContent;
+                copyText(source.textContent.trim()).then(
+                    function () {
+                        if (status)
+                            status.textContent = style + " citation copied to your clipboard.";
+                    },
+                    function () {
+                        // Select the text so the reader can copy it by hand.
+                        var range = document.createRange();
+                        range.selectNodeContents(source);
+                        var selection = window.getSelection();
+                        selection.removeAllRanges();
+                        selection.addRange(range);
+                        if (status)
+                            status.textContent =
+                                "Could not copy automatically; the citation is selected.";
+                    },
+                );
+            });
+        });
+    }
+
+    /* ---------- Native share sheet (phones, some desktops) ---------- */
+
+    function setUpNativeShare() {
+        if (typeof navigator.share !== "function") return;
+        document.querySelectorAll("button[data-share-url]").forEach(function (button) {
+            button.hidden = false;
+            button.addEventListener("click", function () {
+                navigator
+                    .share({ title: button.dataset.shareTitle, url: button.dataset.shareUrl })
+                    .catch(function () {
+                        // Closing the share sheet without choosing is not an error worth showing.
+                    });
+            });
+        });
+    }
+
     setUpLightbox();
     setUpCopyLinks();
+    setUpCitationCopy();
+    setUpNativeShare();
 })();
