@@ -146,12 +146,12 @@ class Photo(models.Model):
     image = models.ImageField(
         upload_to=RandomFilename("photos"),
         validators=[validate_image_file],
-        width_field="width",
-        height_field="height",
         help_text="JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels. Location and camera data are removed.",
     )
     # A small copy for cards and listings, made whenever the image changes.
     thumbnail = models.ImageField(upload_to=RandomFilename("photos/thumbnails"), editable=False, blank=True)
+    # Set when an upload is stored, not read back from the file (Django's width_field would open the file
+    # whenever the field is assigned: a download from S3, and an error if the file was removed by hand).
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -215,6 +215,7 @@ class Photo(models.Model):
             self.thumbnail.save(small.name, small, save=False)
         stale = []
         if replaced:
+            self.width, self.height = replaced
             # The old copies show the old picture; new ones are made in the background.
             stale, self.renditions = self.rendition_names(), []
             self.renditions_status, self.renditions_note = self.Renditions.PENDING, ""

@@ -333,21 +333,21 @@ def make_thumbnail(source, *, max_side: int) -> ContentFile:
         return ContentFile(buffer.getvalue(), name="thumbnail.jpg")
 
 
-def replace_with_sanitised(field_file, *, max_side: int) -> bool:
-    """Swap a newly uploaded file for its sanitised copy before it is stored; True if it did.
+def replace_with_sanitised(field_file, *, max_side: int) -> tuple[int, int] | None:
+    """Swap a newly uploaded file for its sanitised copy before it is stored; its (width, height) if it did.
 
     Files already in storage are left alone, so re-saving a model does not
     re-encode (and slowly degrade) its images.
     """
     if not field_file or getattr(field_file, "_committed", True):
-        return False
+        return None
     if not getattr(field_file.file, VALIDATED_MARK, False):
         # Not through a form (an editor's upload view, a script, an import):
         # the same checks apply, and a refused file is never stored.
         validate_image_file(field_file.file)
-    clean, _width, _height = sanitise_image(field_file.file, max_side=max_side)
+    clean, width, height = sanitise_image(field_file.file, max_side=max_side)
     field_file.save(clean.name, clean, save=False)
-    return True
+    return width, height
 
 
 # ---------- Crops around a focal point ----------
