@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Exists, ExpressionWrapper, F, Max, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -126,6 +126,10 @@ class PhotoQuerySet(models.QuerySet):
     def unused(self):
         """Photos no brief shows, which are safe to delete."""
         return self.exclude(self._used())
+
+    def with_use(self):
+        """Each photo with ``is_used``: whether any brief shows it (the library grid marks those)."""
+        return self.annotate(is_used=ExpressionWrapper(self._used(), output_field=models.BooleanField()))
 
 
 class PhotoUsage(NamedTuple):

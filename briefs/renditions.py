@@ -120,6 +120,9 @@ def _srcset(entries) -> str:
 def photo_picture(photo: Photo) -> Picture:
     """The files a page offers for ``photo``: its renditions, or until they exist the thumbnail and original."""
     width, height = photo.width or 0, photo.height or 0
+    if photo.renditions_status == Photo.Renditions.READY and not photo.renditions and photo.image:
+        # Ready with nothing made: an animation, shown as it was stored.
+        return Picture(src=photo.image.url, width=width, height=height)
     if photo.renditions_status == Photo.Renditions.READY and photo.renditions:
         storage = photo.image.storage
         by_format: dict[str, list[tuple[int, str]]] = {}

@@ -11,6 +11,7 @@ import io
 import uuid
 from pathlib import PurePath
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.deconstruct import deconstructible
@@ -21,6 +22,10 @@ MAX_PIXELS = 40_000_000
 # An animation is judged by all its frames together: 100 frames of 3000 x 3000
 # are 900 megapixels to decode, however small the file.
 MAX_FRAMES = 100
+# Every frame of an animation is a whole picture held in memory until the
+# file is written, and sent to every reader: animations are scaled to at most
+# this side, where a still photo may keep 2400 px.
+ANIMATION_MAX_SIDE = 1200
 # Set on an upload once validate_image_file has passed it.
 VALIDATED_MARK = "_image_validated"
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -53,6 +58,11 @@ def looks_like_svg(upload) -> bool:
 
 def validate_image_file(upload) -> None:
     """Refuse files that are not a complete JPEG/PNG/WebP/GIF within our limits (all frames counted)."""
+    if getattr(upload, "_committed", False):
+        # A file already in storage was checked when it was uploaded; opening it
+        # again on every save would mean a download from S3, or an error if it
+        # was removed by hand.
+        return
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             "This file is %(size).1f MB; images can be at most 10 MB.",
@@ -84,19 +94,14 @@ def validate_image_file(upload) -> None:
                     code="too_many_frames",
                     params={"frames": frames, "most": MAX_FRAMES},
                 )
-            if width * height * frames > MAX_PIXELS:
-                if frames > 1:
-                    raise ValidationError(
-                        "This animation is %(frames)d frames of %(width)d × %(height)d pixels (%(mp).0f megapixels "
-                        "in all); the limit is 40 megapixels across all frames. Make it smaller or shorter.",
-                        code="too_many_pixels",
-                        params={
-                            "frames": frames,
-                            "width": width,
-                            "height": height,
-                            "mp": frames * width * height / 1e6,
-                        },
-                    )
+            if frames > 1 and width * height * frames > MAX_PIXELS:
+                raise ValidationError(
+                    "This animation is %(frames)d frames of %(width)d × %(height)d pixels (%(mp).0f megapixels "
+                    "in all); the limit is 40 megapixels across all frames. Make it smaller or shorter.",
+                    code="too_many_pixels",
+                    params={"frames": frames, "width": width, "height": height, "mp": frames * width * height / 1e6},
+                )
+            if width * height > MAX_PIXELS:
                 raise ValidationError(
                     "This image is %(width)d × %(height)d pixels (%(mp).0f megapixels); the limit is 40 megapixels.",
                     code="too_many_pixels",
@@ -108,7 +113,11 @@ def validate_image_file(upload) -> None:
                 image.seek(index)
                 image.load()
         # Saving the model then need not decode the whole file a second time.
-        setattr(getattr(upload, "file", upload), VALIDATED_MARK, True)
+        for checked in {
+            id(upload): upload,
+            id(getattr(upload, "file", upload)): getattr(upload, "file", upload),
+        }.values():
+            setattr(checked, VALIDATED_MARK, True)
     except ValidationError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError):
@@ -124,6 +133,16 @@ def validate_image_file(upload) -> None:
         ) from None
     finally:
         upload.seek(position)
+
+
+class CheckedImageFormField(forms.ImageField):
+    """An upload field whose first check is ours, so editors read our clear messages (SVG, frames, megapixels)
+    rather than Django's general "not an image or a corrupted image"."""
+
+    def to_python(self, data):
+        if data not in self.empty_values:
+            validate_image_file(data)
+        return super().to_python(data)
 
 
 @deconstructible
@@ -238,13 +257,28 @@ def scaled_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def gif_frame(frame: Image.Image) -> Image.Image:
+    """An RGBA frame as a GIF frame: 255 colours and, where the frame is see-through, one transparent index.
+
+    Quantising each frame as it is made keeps one byte a pixel instead of
+    four, which bounds the memory a long animation takes.
+    """
+    alpha = frame.getchannel("A")
+    paletted = frame.convert("RGB").quantize(255, method=Image.Quantize.FASTOCTREE)
+    if alpha.getextrema()[0] < 128:
+        paletted.paste(255, mask=alpha.point(lambda value: 255 if value < 128 else 0))
+        paletted.info["transparency"] = 255
+    return paletted
+
+
 def sanitise_animation(image, source_format: str, *, max_side: int) -> tuple[ContentFile, int, int]:
     """Re-encode every frame of an animation without metadata, scaled like a still to at most ``max_side``.
 
     The validator has already capped frames and pixels across all frames,
-    so this loop's work and memory are bounded.
+    so this loop's work and memory are bounded; frames are kept at most
+    ANIMATION_MAX_SIDE wide.
     """
-    size = scaled_size(image.size, max_side)
+    size = scaled_size(image.size, min(max_side, ANIMATION_MAX_SIDE))
     loop = image.info.get("loop", 0)
     buffer = io.BytesIO()
     if size == image.size and source_format == "GIF":
@@ -256,7 +290,11 @@ def sanitise_animation(image, source_format: str, *, max_side: int) -> tuple[Con
         for frame in ImageSequence.Iterator(image):
             durations.append(frame.info.get("duration", 100))
             still = frame.convert("RGBA")
-            frames.append(still.resize(size, Image.Resampling.LANCZOS) if still.size != size else still)
+            if still.size != size:
+                still = still.resize(size, Image.Resampling.LANCZOS)
+            if source_format == "GIF":
+                still = gif_frame(still)
+            frames.append(still)
         options = {"save_all": True, "append_images": frames[1:], "duration": durations, "loop": loop}
         if source_format == "GIF":
             options.update(comment=b"", disposal=2)
@@ -290,7 +328,9 @@ def sanitise_image(upload, *, max_side: int) -> tuple[ContentFile, int, int]:
             and image.getexif().get(0x0112, 1) == 1  # no rotation to apply
             and max(image.size) <= max_side
         )
-        image = ImageOps.exif_transpose(image)
+        if image.getexif().get(0x0112, 1) != 1:
+            # Only when there is something to turn: otherwise exif_transpose copies every pixel for nothing.
+            image = ImageOps.exif_transpose(image)
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
         if source_format == "JPEG":
@@ -404,7 +444,8 @@ def rendition_widths(width: int, wanted: tuple[int, ...]) -> list[int]:
 def make_renditions(source, *, widths: tuple[int, ...]):
     """Yield (width, height, extension, bytes) for each width in AVIF and in JPEG (PNG where transparent).
 
-    Only the first frame of an animation is used. Raises OSError (and
+    An animation gets none: pages show it as uploaded (scaled to at most
+    ANIMATION_MAX_SIDE), since a still copy would not move. Raises OSError (and
     friends) for a file Pillow cannot decode; the caller decides what that
     means for the photo.
     """
@@ -412,6 +453,8 @@ def make_renditions(source, *, widths: tuple[int, ...]):
     with Image.open(source) as image:
         if image_format(image) not in ALLOWED_FORMATS or image.width * image.height > MAX_PIXELS:
             raise ValueError("not an image we make renditions of")
+        if frame_count(image) > 1:
+            return  # a still of an animation would stop it moving: pages show the (small) original
         image.seek(0)
         has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
         picture = image.convert("RGBA" if has_alpha else "RGB")
