@@ -267,3 +267,21 @@ def test_credit_and_licence_are_shown_with_the_photo_and_carried_into_the_enlarg
 def test_uploads_bytes_are_what_the_factory_made():
     """Sanity check of the test helper: image_bytes makes a real JPEG."""
     assert Image.open(io.BytesIO(image_bytes())).format == "JPEG"
+
+
+def test_make_renditions_catches_up_on_photos_without_them():
+    """Photos from before renditions existed get them with one command; ready ones are left alone."""
+    from django.core.management import call_command
+
+    waiting = PhotoFactory(image=image_file(size=(900, 600)))
+    Photo.objects.filter(pk=waiting.pk).update(renditions=[], renditions_status=Photo.Renditions.PENDING)
+    ready = PhotoFactory(image=image_file(size=(900, 600)))
+    ready.refresh_from_db()
+    out = io.StringIO()
+
+    call_command("make_renditions", stdout=out)
+
+    assert "Queued renditions for 1 photo(s)." in out.getvalue()
+    waiting.refresh_from_db()
+    assert waiting.renditions_status == Photo.Renditions.READY and len(waiting.renditions) == 6
+    assert Photo.objects.get(pk=ready.pk).renditions == ready.renditions
