@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Remake the renditions of every photo.")
 
     def handle(self, *args, **options):
-        photos = Photo.objects.all() if options["all"] else Photo.objects.exclude(renditions_status=Photo.Renditions.READY)
+        photos = (
+            Photo.objects.all() if options["all"] else Photo.objects.exclude(renditions_status=Photo.Renditions.READY)
+        )
         ids = list(photos.values_list("pk", flat=True))
         for photo_id in ids:
             photo_renditions_queue(photo_id=photo_id)
