@@ -712,6 +712,25 @@ class Section(models.Model):
                 [SectionPhoto(section=self, photo_id=photo_id) for photo_id in wanted - placed], ignore_conflicts=True
             )
 
+    @classmethod
+    def text_photos_sync_bulk(cls, sections: list["Section"]) -> None:
+        """What ``save()`` records for one section, for new sections written with ``bulk_create`` (which skips it).
+
+        The sections must have their ids; a placeholder naming no existing
+        photo is left out, as ``text_photos_sync`` leaves it out.
+        """
+        wanted = {(section.pk, photo_id) for section in sections for photo_id in photo_ids_in(section.body)}
+        existing = set(Photo.objects.filter(pk__in={photo_id for _, photo_id in wanted}).values_list("pk", flat=True))
+        SectionPhoto.objects.bulk_create(
+            [
+                SectionPhoto(section_id=section_id, photo_id=photo_id)
+                for section_id, photo_id in wanted
+                if photo_id in existing
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+
     @cached_property
     def anchor(self) -> str:
         """The heading as a fragment for links to this section, e.g. "s-policy-summary".
