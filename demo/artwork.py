@@ -88,6 +88,8 @@ class Artwork:
     height: int
     alt_text: str
     extension: str
+    # Where text burned into the picture sits, as fractions (left, top, right, bottom).
+    caption_box: tuple[float, float, float, float] | None = None
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -528,7 +530,8 @@ def captioned_header_artwork(*, seed: int, caption: str, size: tuple[int, int] =
     draw.text((box[0] + padding - left, box[1] + padding - top), caption, font=face, fill=(255, 255, 255))
     image = image.reduce(SUPERSAMPLE)
     alt_text = f"Illustration with the words “{caption}” in its lower left corner: {description}."
-    return Artwork(encode(image, "JPEG"), image.width, image.height, alt_text[:250], "jpg")
+    fractions = (box[0] / big[0], box[1] / big[1], box[2] / big[0], box[3] / big[1])
+    return Artwork(encode(image, "JPEG"), image.width, image.height, alt_text[:250], "jpg", caption_box=fractions)
 
 
 # Where the caption of captioned_header_artwork sits, as fractions of the picture: its focal point.
