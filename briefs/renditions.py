@@ -23,6 +23,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -201,3 +202,29 @@ IN_TEXT_SIZES = (
 ASIDE_SIZES = "(min-width: 768px) 310px, calc(100vw - 24px)"
 CARD_SIZES = "(min-width: 576px) 360px, calc(100vw - 24px)"
 FEATURED_SIZES = "(min-width: 1400px) 760px, (min-width: 992px) 660px, (min-width: 576px) 700px, calc(100vw - 24px)"
+
+
+def photo_image_object(photo: Photo) -> dict:
+    """The photo as a schema.org ImageObject for a page's JSON-LD, with its credit and licence as data.
+
+    ``creditText`` is the credit readers see; ``license`` is the licence's
+    link where there is one (search engines want a URL), else its name.
+    Addresses are absolute, from SITE_URL when storage gives a path.
+    """
+    base = settings.SITE_URL.rstrip("/")
+
+    def absolute(url: str) -> str:
+        return url if url.startswith(("http://", "https://")) else f"{base}{url if url.startswith('/') else '/' + url}"
+
+    image = {"@type": "ImageObject", "contentUrl": absolute(photo.image.url), "description": photo.alt_text}
+    if photo.width and photo.height:
+        image |= {"width": photo.width, "height": photo.height}
+    if photo.caption:
+        image["caption"] = photo.caption
+    if photo.credit:
+        image["creditText"] = photo.credit
+    if photo.source_url:
+        image["acquireLicensePage"] = photo.source_url
+    if photo.licence_url or photo.licence:
+        image["license"] = photo.licence_url or photo.licence
+    return image

@@ -285,3 +285,27 @@ def test_make_renditions_catches_up_on_photos_without_them():
     waiting.refresh_from_db()
     assert waiting.renditions_status == Photo.Renditions.READY and len(waiting.renditions) == 6
     assert Photo.objects.get(pk=ready.pk).renditions == ready.renditions
+
+
+def test_structured_data_names_each_photos_credit_and_licence(settings):
+    """For the brief page's JSON-LD: an ImageObject with creditText and license, addresses absolute."""
+    from briefs.renditions import photo_image_object
+
+    settings.SITE_URL = "https://briefs.example.org"
+    photo = PhotoFactory(
+        image=image_file(size=(1200, 800)),
+        alt_text="Delegates at the table",
+        credit="Northgate Press Agency",
+        licence="CC BY 4.0",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+    )
+
+    data = photo_image_object(photo)
+
+    assert data["@type"] == "ImageObject"
+    assert data["contentUrl"] == f"https://briefs.example.org{photo.image.url}"
+    assert data["creditText"] == "Northgate Press Agency"
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert (data["width"], data["height"]) == (1200, 800)
+    unlicensed = photo_image_object(PhotoFactory(licence="Used with permission", licence_url=""))
+    assert unlicensed["license"] == "Used with permission"
