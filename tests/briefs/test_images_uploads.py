@@ -101,19 +101,20 @@ WORST_CASE = textwrap.dedent(
     from core.images import make_renditions, make_thumbnail, sanitise_image, validate_image_file
 
     data = open(sys.argv[1], "rb").read()
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     upload = ContentFile(data, name="upload")
     validate_image_file(upload)
     clean, width, height = sanitise_image(upload, max_side=2400)
     make_thumbnail(io.BytesIO(clean.file.getvalue()), max_side=800)
-    uploaded = time.perf_counter()
+    upload_wall, upload_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter(), time.process_time()
     made = sum(1 for _ in make_renditions(io.BytesIO(clean.file.getvalue()), widths=(400, 800, 1200, 1600, 2400)))
-    finished = time.perf_counter()
+    renditions_wall, renditions_cpu = time.perf_counter() - wall, time.process_time() - cpu
     # The high-water mark of this process's own memory (ru_maxrss would include the parent's before exec).
     status = open("/proc/self/status").read()
     peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
-    print(json.dumps({"upload": uploaded - started, "renditions": finished - uploaded, "peak_mb": peak_mb,
-                      "size": [width, height], "made": made}))
+    print(json.dumps({"upload": upload_cpu, "renditions": renditions_cpu, "upload_wall": upload_wall,
+                      "renditions_wall": renditions_wall, "peak_mb": peak_mb, "size": [width, height], "made": made}))
     """
 )
 
@@ -143,7 +144,9 @@ def worst_apng(path: Path) -> None:
 def test_the_worst_accepted_upload_finishes_in_under_5_seconds_and_300_mb(tmp_path, make):
     """The heaviest picture we accept is checked, cleaned and cut into renditions quickly and in bounded memory.
 
-    Measured in a fresh Python process, so its peak memory is the work's own.
+    Measured in a fresh Python process, so its peak memory is the work's own,
+    and in CPU seconds, so a machine busy with other work does not make the
+    figure (or the test) wobble; wall-clock time is printed beside it.
     """
     path = tmp_path / "worst.png"
     make(path)
@@ -156,7 +159,8 @@ def test_the_worst_accepted_upload_finishes_in_under_5_seconds_and_300_mb(tmp_pa
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     print(
-        f"\n{make.__name__}: upload {figures['upload']:.2f} s, renditions {figures['renditions']:.2f} s, "
+        f"\n{make.__name__}: upload {figures['upload']:.2f} s CPU ({figures['upload_wall']:.2f} s wall), "
+        f"renditions {figures['renditions']:.2f} s CPU ({figures['renditions_wall']:.2f} s wall), "
         f"peak {figures['peak_mb']:.0f} MB"
     )
     # Stills keep 2400 px in ten renditions; animations are held to 1200 px and shown as they are.
