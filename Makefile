@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-browser lint check-deploy clean system-packages test-tools
+.PHONY: run test test-browser lint check-deploy clean system-packages test-tools fonts
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended); none was found on PATH." >&2; exit 1; }
@@ -77,6 +77,29 @@ lint: $(VENV)/.installed-dev node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	npx --no-install prettier --check .
+
+# The two web fonts, cut down to what the pages use: Latin text and
+# punctuation (and, in files a page loads only when it needs them, the rest
+# of Latin), weights 400 to 700, no italic (browsers slant the upright for the
+# few italic captions). Sources are the pinned @fontsource-variable packages
+# in package-lock.json; the results are committed in static/vendor/fonts.
+FONT_SOURCES := node_modules/@fontsource-variable
+FONT_DIR := static/vendor/fonts
+LATIN := U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+2000-206F,U+20AC,U+2122,U+2190-2193,U+2212
+LATIN_EXT := U+0100-02BA,U+02BD-02C5,U+02C7-02CC,U+02CE-02D7,U+02DD-02FF,U+1E00-1E9F,U+1EF2-1EFF,U+20A0-20AB,U+20AD-20C0,U+2C60-2C7F,U+A720-A7FF
+fonts: $(VENV)/.installed-dev node_modules/.installed
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for face in inter source-serif-4; do \
+	  for part in latin latin-ext; do \
+	    if [ $$part = latin ]; then range="$(LATIN)"; else range="$(LATIN_EXT)"; fi; \
+	    $(PY) -m fontTools.varLib.instancer -q -o "$$tmp/$$face-$$part.ttf" \
+	      "$(FONT_SOURCES)/$$face/files/$$face-$$part-wght-normal.woff2" wght=400:700; \
+	    $(PY) -m fontTools.subset "$$tmp/$$face-$$part.ttf" --unicodes="$$range" --flavor=woff2 \
+	      --layout-features='kern,liga,calt,ccmp,locl,mark,mkmk,tnum,lnum' --no-hinting --desubroutinize \
+	      --output-file="$(FONT_DIR)/$$face-$$part-400-700.woff2"; \
+	    echo "$(FONT_DIR)/$$face-$$part-400-700.woff2: $$(wc -c < "$(FONT_DIR)/$$face-$$part-400-700.woff2") bytes"; \
+	  done; \
+	done
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache staticfiles test-artifacts

@@ -6,9 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import path
-from django.utils.html import format_html
+from django.db import models
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
+from core.images import CheckedImageFormField
 from core.sortable import SortableInline
 
 from .models import (
@@ -133,30 +135,166 @@ class PhotoPickerMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class CheckedImagesMixin:
+    """Image uploads are checked by core.images first, so editors read its clear messages."""
+
+    formfield_overrides = {models.ImageField: {"form_class": CheckedImageFormField}}
+
+
+class PhotoUseFilter(admin.SimpleListFilter):
+    title = "use"
+    parameter_name = "use"
+
+    def lookups(self, request, model_admin):
+        return [("unused", "Unused"), ("used", "In use")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unused":
+            return queryset.unused()
+        if self.value() == "used":
+            return queryset.in_use()
+        return queryset
+
+
+class CreditFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "credit"
+        self.empty_value_display = "No credit"
+
+
+class PhotoForm(forms.ModelForm):
+    """The photo form; a form sent without a focal point (an older page, a quick upload) keeps the centre."""
+
+    class Meta:
+        model = Photo
+        fields = [
+            "image", "alt_text", "caption", "credit", "source_url", "licence", "licence_url", "focal_x", "focal_y",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].widget.attrs.update(step="0.001", min="0", max="1")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields and cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0.5
+        return cleaned
+
+
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["preview", "alt_text", "credit", "width", "height", "created_at"]
+class PhotoAdmin(CheckedImagesMixin, admin.ModelAdmin):
+    form = PhotoForm
+    """The photo library: a grid of thumbnails to search and filter, a focal point to click, and where each is used."""
+
+    list_display = ["preview", "alt_text", "credit", "licence", "width", "height", "created_at"]
     list_display_links = ["preview", "alt_text"]
+    list_filter = [PhotoUseFilter, ("credit", CreditFilter)]
     search_fields = ["alt_text", "caption", "credit"]
-    readonly_fields = ["preview_large", "width", "height"]
-    fields = ["image", "preview_large", "alt_text", "caption", "credit", "source_url", "width", "height"]
+    list_per_page = 48
+    readonly_fields = ["focal_point_picker", "width", "height", "renditions_display", "used_in"]
+    fieldsets = [
+        (None, {"fields": ["image", "alt_text", "caption"]}),
+        ("Credit and licence", {"fields": ["credit", "source_url", "licence", "licence_url"]}),
+        (
+            "Focal point",
+            {
+                "fields": ["focal_point_picker", "focal_x", "focal_y"],
+                "description": "Click the part of the picture that must stay in view wherever it is cropped "
+                "(the header on a phone, cards, the dashboard). The centre is used until you choose.",
+            },
+        ),
+        ("Where it is used", {"fields": ["used_in"]}),
+        ("Files", {"fields": ["width", "height", "renditions_display"]}),
+    ]
+
+    # Other apps add places a photo appears (the newsletter: its campaigns),
+    # so that briefs knows nothing of them. Each is called with the photo and
+    # returns (where, label, admin URL) triples; any of them refuses deletion.
+    usage_finders: list = []
+
+    class Media:
+        js = ["admin/js/focal-point.js"]
+        css = {"all": ["admin/css/briefs-admin.css"]}
 
     def get_urls(self):
         # Before the default URLs, whose "<object_id>/" would swallow it.
         autocomplete = self.admin_site.admin_view(PhotoAutocompleteJsonView.as_view(admin_site=self.admin_site))
         return [path("autocomplete/", autocomplete, name="briefs_photo_autocomplete"), *super().get_urls()]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_use()
+
     @admin.display(description="Photo")
     def preview(self, obj):
-        return thumbnail(obj.image, alt=obj.alt_text)
+        return thumbnail(obj.card_image, alt=obj.alt_text)
 
-    @admin.display(description="Current image")
-    def preview_large(self, obj):
-        return thumbnail(obj.image, size=320, alt=obj.alt_text)
+    @admin.display(description="Picture")
+    def focal_point_picker(self, obj):
+        if not obj.image:
+            return "Upload the picture and save; then click it here to set the focal point."
+        return format_html(
+            '<div class="focal-picker" data-focal-picker>'
+            '<img src="{}" alt="{}" width="{}" height="{}">'
+            '<span class="focal-picker-marker" aria-hidden="true" style="left: {}%; top: {}%"></span></div>',
+            obj.card_image.url,
+            obj.alt_text,
+            obj.width or "",
+            obj.height or "",
+            round(obj.focal_x * 100, 1),
+            round(obj.focal_y * 100, 1),
+        )
+
+    @admin.display(description="Sizes for pages")
+    def renditions_display(self, obj):
+        if obj.renditions_status == Photo.Renditions.READY:
+            widths = sorted({entry["width"] for entry in obj.renditions})
+            return f"Ready: {', '.join(f'{width} px' for width in widths)}, in AVIF and JPEG (PNG if transparent)."
+        note = f" {obj.renditions_note}" if obj.renditions_note else ""
+        return f"{obj.get_renditions_status_display()}.{note} Pages use the original until then."
+
+    def usage_rows(self, photo) -> list[tuple[str, str, str]]:
+        """(where, label, admin URL) for every brief and campaign that shows the photo."""
+        rows = [
+            (
+                usage.where,
+                f"{usage.brief.title} ({usage.brief.get_status_display().lower()})",
+                reverse("admin:briefs_brief_change", args=[usage.brief.pk]),
+            )
+            for usage in photo.usages()
+        ]
+        for finder in self.usage_finders:
+            rows += finder(photo)
+        return rows
+
+    @admin.display(description="Used in")
+    def used_in(self, obj):
+        rows = self.usage_rows(obj) if obj.pk else []
+        if not rows:
+            return "Not used by any brief or campaign."
+        return format_html(
+            '<ul class="photo-usages">{}</ul>',
+            format_html_join("", '<li>{}: <a href="{}">{}</a></li>', ((w, url, label) for w, label, url in rows)),
+        )
+
+    def get_deleted_objects(self, objs, request):
+        """A photo in use is not deleted: the page lists the briefs (and campaigns) that show it instead."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        blocking = [
+            format_html('“{}” — {}: <a href="{}">{}</a>', photo, where, url, label)
+            for photo in objs
+            for where, label, url in self.usage_rows(photo)
+        ]
+        return deleted, counts, perms_needed, blocking or protected
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(CheckedImagesMixin, admin.ModelAdmin):
     list_display = ["name", "role", "preview"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "role"]
@@ -167,7 +305,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngagementResource)
-class EngagementResourceAdmin(admin.ModelAdmin):
+class EngagementResourceAdmin(CheckedImagesMixin, admin.ModelAdmin):
     list_display = ["name", "preview", "url"]
     search_fields = ["name", "description"]
 

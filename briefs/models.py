@@ -3,13 +3,31 @@
 import math
 import re
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -108,18 +126,51 @@ class Topic(models.Model):
         return reverse("briefs:topic", kwargs={"slug": self.slug})
 
 
+class PhotoQuerySet(models.QuerySet):
+    def _used(self):
+        return (
+            Exists(Brief.objects.filter(header_photo=OuterRef("pk")))
+            | Exists(Section.objects.filter(photo=OuterRef("pk")))
+            | Exists(SectionPhoto.objects.filter(photo=OuterRef("pk")))
+        )
+
+    def in_use(self):
+        """Photos some brief shows: as its header, as a section's photo or inside a section's text."""
+        return self.filter(self._used())
+
+    def unused(self):
+        """Photos no brief shows, which are safe to delete."""
+        return self.exclude(self._used())
+
+    def with_use(self):
+        """Each photo with ``is_used``: whether any brief shows it (the library grid marks those)."""
+        return self.annotate(is_used=ExpressionWrapper(self._used(), output_field=models.BooleanField()))
+
+
+class PhotoUsage(NamedTuple):
+    """One place a photo appears: which brief, and how ("Header photo", "In the text of …")."""
+
+    where: str
+    brief: "Brief"
+
+
 class Photo(models.Model):
     """A reusable picture from the library, always with alt text and a credit."""
+
+    class Renditions(models.TextChoices):
+        PENDING = "pending", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be made"
 
     image = models.ImageField(
         upload_to=RandomFilename("photos"),
         validators=[validate_image_file],
-        width_field="width",
-        height_field="height",
         help_text="JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels. Location and camera data are removed.",
     )
     # A small copy for cards and listings, made whenever the image changes.
     thumbnail = models.ImageField(upload_to=RandomFilename("photos/thumbnails"), editable=False, blank=True)
+    # Set when an upload is stored, not read back from the file (Django's width_field would open the file
+    # whenever the field is assigned: a download from S3, and an error if the file was removed by hand).
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -139,13 +190,38 @@ class Photo(models.Model):
     licence_url = models.URLField(
         blank=True, help_text="Optional link to the licence's terms; the licence links to it."
     )
+    focal_x = models.FloatField(
+        "focal point across",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="What must stay in view when the photo is cropped: 0 is the left edge, 1 the right. "
+        "Click the picture to set it.",
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="0 is the top edge, 1 the bottom. Click the picture to set it.",
+    )
+    # The smaller copies pages load (briefs/renditions.py), made in the background after an upload.
+    renditions = models.JSONField(default=list, blank=True, editable=False)
+    renditions_status = models.CharField(max_length=10, choices=Renditions, default=Renditions.PENDING, editable=False)
+    renditions_note = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     MAX_SIDE = 2400
     THUMBNAIL_SIDE = 800
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="photo_focal_point_inside",
+            )
+        ]
 
     def __str__(self):
         return self.alt_text[:80]
@@ -156,12 +232,53 @@ class Photo(models.Model):
             with self.image.open("rb") as original:
                 small = make_thumbnail(original, max_side=self.THUMBNAIL_SIDE)
             self.thumbnail.save(small.name, small, save=False)
+        stale = []
+        if replaced:
+            self.width, self.height = replaced
+            # The old copies show the old picture; new ones are made in the background.
+            stale, self.renditions = self.rendition_names(), []
+            self.renditions_status, self.renditions_note = self.Renditions.PENDING, ""
         super().save(*args, **kwargs)
+        if replaced:
+            from .renditions import photo_renditions_queue, storage_files_delete
+
+            storage_files_delete(self.image.storage, stale)
+            photo_renditions_queue(photo_id=self.pk)
 
     @property
     def card_image(self):
         """The file to show where the photo is small: the thumbnail, or the photo itself if there is none yet."""
         return self.thumbnail or self.image
+
+    @property
+    def focal_point(self) -> tuple[float, float]:
+        return (self.focal_x, self.focal_y)
+
+    def rendition_names(self) -> list[str]:
+        return [entry["name"] for entry in self.renditions or ()]
+
+    def usages(self) -> list[PhotoUsage]:
+        """Every brief that shows this photo and how, in three queries."""
+        usages = [PhotoUsage("Header photo", brief) for brief in Brief.objects.filter(header_photo=self)]
+        usages += [
+            PhotoUsage(f"Photo of the section “{section.heading}”", section.brief)
+            for section in Section.objects.filter(photo=self).select_related("brief")
+        ]
+        usages += [
+            PhotoUsage(f"In the text of “{placement.section.heading}”", placement.section.brief)
+            for placement in SectionPhoto.objects.filter(photo=self).select_related("section__brief")
+        ]
+        return usages
+
+
+@receiver(post_delete, sender=Photo)
+def photo_files_delete(sender, instance, **kwargs):
+    """A deleted photo takes its original, thumbnail and renditions with it, once the deletion is committed."""
+    from .renditions import storage_files_delete
+
+    names = [instance.image.name, instance.thumbnail.name, *instance.rendition_names()]
+    storage = instance.image.storage
+    transaction.on_commit(lambda: storage_files_delete(storage, [name for name in names if name]))
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -195,6 +312,9 @@ class Author(models.Model):
 
     objects = AuthorQuerySet.as_manager()
 
+    # Shown at most 160 px wide (the author page); stored at twice that for sharp screens.
+    PORTRAIT_SIDE = 320
+
     class Meta:
         ordering = ["name"]
 
@@ -205,7 +325,7 @@ class Author(models.Model):
         return reverse("briefs:author", kwargs={"slug": self.slug})
 
     def save(self, *args, **kwargs):
-        replace_with_sanitised(self.portrait, max_side=800)
+        replace_with_sanitised(self.portrait, max_side=self.PORTRAIT_SIDE)
         super().save(*args, **kwargs)
 
     @property
@@ -223,9 +343,13 @@ class EngagementResource(models.Model):
         upload_to=RandomFilename("logos"),
         validators=[validate_image_file],
         blank=True,
-        help_text="JPEG, PNG, WebP or GIF, at most 10 MB. Shown small beside the name.",
+        help_text="PNG (transparency is kept), JPEG, WebP or GIF, at most 10 MB; not SVG. Shown small beside the "
+        "name and stored at 144 px.",
     )
     description = models.CharField(max_length=300, help_text="One sentence on what the organisation does.")
+
+    # Shown in a 72 px box; stored at twice that for sharp screens.
+    LOGO_SIDE = 144
 
     class Meta:
         ordering = ["name"]
@@ -234,7 +358,7 @@ class EngagementResource(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        replace_with_sanitised(self.logo, max_side=400)
+        replace_with_sanitised(self.logo, max_side=self.LOGO_SIDE)
         super().save(*args, **kwargs)
 
 
@@ -400,7 +524,7 @@ class Brief(models.Model):
     )
     header_photo = models.ForeignKey(
         "briefs.Photo",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -608,7 +732,7 @@ class Section(models.Model):
     body = RichTextField(blank=True)
     photo = models.ForeignKey(
         "briefs.Photo",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -640,6 +764,25 @@ class Section(models.Model):
             SectionPhoto.objects.bulk_create(
                 [SectionPhoto(section=self, photo_id=photo_id) for photo_id in wanted - placed], ignore_conflicts=True
             )
+
+    @classmethod
+    def text_photos_sync_bulk(cls, sections: list["Section"]) -> None:
+        """What ``save()`` records for one section, for new sections written with ``bulk_create`` (which skips it).
+
+        The sections must have their ids; a placeholder naming no existing
+        photo is left out, as ``text_photos_sync`` leaves it out.
+        """
+        wanted = {(section.pk, photo_id) for section in sections for photo_id in photo_ids_in(section.body)}
+        existing = set(Photo.objects.filter(pk__in={photo_id for _, photo_id in wanted}).values_list("pk", flat=True))
+        SectionPhoto.objects.bulk_create(
+            [
+                SectionPhoto(section_id=section_id, photo_id=photo_id)
+                for section_id, photo_id in wanted
+                if photo_id in existing
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
 
     @cached_property
     def anchor(self) -> str:

@@ -7,6 +7,7 @@ default (a secret key) fails loudly at start-up and names the variable.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -166,6 +167,59 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Whether Django itself serves uploaded files (local use); production leaves
 # that to the web server or a storage service.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+# Uploaded files never change under their name (names are random, and a
+# rendition's name is its original's plus its width), so browsers and CDNs
+# may keep them for a year.
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def s3_media_storage(environ) -> tuple[dict | None, list[str]]:
+    """The S3 storage for uploads that ``environ`` describes, and the origins pages load media from.
+
+    (None, []) when no bucket is named: uploads stay in MEDIA_ROOT.
+    """
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        return None, []
+    endpoint = environ.get("AWS_S3_ENDPOINT_URL", "").rstrip("/")
+    region = environ.get("AWS_S3_REGION_NAME", "")
+    domain = environ.get("AWS_S3_CUSTOM_DOMAIN", "")
+    storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint or None,
+            "region_name": region or None,
+            "custom_domain": domain or None,
+            # Services other than AWS want path-style addresses (endpoint/bucket/key).
+            "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or ("path" if endpoint else "virtual"),
+            "signature_version": "s3v4",
+            # Public files at stable addresses: no expiring signatures, no overwriting.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "default_acl": environ.get("AWS_DEFAULT_ACL") or None,
+            "object_parameters": {"CacheControl": MEDIA_CACHE_CONTROL},
+        },
+    }
+    if domain:
+        origins = [f"https://{domain}"]
+    elif endpoint:
+        origins = [f"{urlsplit(endpoint).scheme}://{urlsplit(endpoint).netloc}"]
+    else:
+        origins = [f"https://{bucket}.s3.amazonaws.com"] + (
+            [f"https://{bucket}.s3.{region}.amazonaws.com"] if region else []
+        )
+    return storage, origins
+
+
+# Media on S3-compatible storage (AWS S3, Cloudflare R2, MinIO...) when
+# AWS_STORAGE_BUCKET_NAME is set; see docs/deployment.md. Credentials come from
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (read by boto3 itself).
+# Thumbnails and renditions are stored beside the originals in the same bucket.
+# Pages load images from MEDIA_ORIGINS, so the Content Security Policy allows them.
+_s3_storage, MEDIA_ORIGINS = s3_media_storage(os.environ)
+if _s3_storage:
+    STORAGES["default"] = _s3_storage
 
 # Email goes through Django 6.1's MAILERS (the EMAIL_* settings are
 # deprecated). The console mailer prints messages locally; setting EMAIL_HOST
@@ -217,7 +271,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *MEDIA_ORIGINS],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

@@ -27,6 +27,8 @@ if settings.SERVE_MEDIA:
 
     def serve_media(request, path):
         # MEDIA_ROOT is read per request so tests can give each run its own folder.
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
+        response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
+        return response
 
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]

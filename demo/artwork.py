@@ -88,6 +88,8 @@ class Artwork:
     height: int
     alt_text: str
     extension: str
+    # Where text burned into the picture sits, as fractions (left, top, right, bottom).
+    caption_box: tuple[float, float, float, float] | None = None
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -500,3 +502,37 @@ def logo_artwork(*, name: str, seed: int, side: int = 256) -> Artwork:
     image = image.reduce(SUPERSAMPLE)
     alt_text = f"{name} logo: the letters {letters} in white on a {palette.near_word} {shape}."
     return Artwork(encode(image, "PNG"), side, side, alt_text, "png")
+
+
+def captioned_header_artwork(*, seed: int, caption: str, size: tuple[int, int] = (2400, 1000)) -> Artwork:
+    """A wide header picture with a caption burned into its lower left corner, as news photos often have.
+
+    The caption sits near an edge on purpose: a crop around the centre cuts
+    it off, a crop around the photo's focal point (see ``CAPTION_FOCAL_POINT``)
+    keeps it readable on a phone.
+    """
+    rng = random.Random(seed)
+    palette = rng.choice(PALETTES)
+    big = (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE)
+    image = vertical_gradient(big, palette.sky_top, palette.sky_bottom)
+    description = scene_civic_building(image, rng, palette)
+    draw = ImageDraw.Draw(image)
+    face = font(round(big[1] * 0.075))
+    left, top, right, bottom = draw.textbbox((0, 0), caption, font=face)
+    margin, padding = big[0] * 0.025, big[1] * 0.025
+    box = (
+        margin,
+        big[1] - margin - (bottom - top) - 2 * padding,
+        margin + (right - left) + 2 * padding,
+        big[1] - margin,
+    )
+    draw.rectangle(box, fill=(12, 18, 32))
+    draw.text((box[0] + padding - left, box[1] + padding - top), caption, font=face, fill=(255, 255, 255))
+    image = image.reduce(SUPERSAMPLE)
+    alt_text = f"Illustration with the words “{caption}” in its lower left corner: {description}."
+    fractions = (box[0] / big[0], box[1] / big[1], box[2] / big[0], box[3] / big[1])
+    return Artwork(encode(image, "JPEG"), image.width, image.height, alt_text[:250], "jpg", caption_box=fractions)
+
+
+# Where the caption of captioned_header_artwork sits, as fractions of the picture: its focal point.
+CAPTION_FOCAL_POINT = (0.25, 0.88)

@@ -213,6 +213,17 @@ RESOURCES = (
         "https://learningbridges.example.org/",
         "Runs reading clubs, exchanges and mentoring schemes for young people.",
     ),
+    # The two organisations of the #140-like brief (brief140.py).
+    ResourceSpec(
+        "Northern Treaty Alliance",
+        "https://northerntreaty.example.org/",
+        "A defence alliance of twelve northern states that coordinates naval patrols and crisis communication.",
+    ),
+    ResourceSpec(
+        "Arvenian Ministry of Foreign Affairs",
+        "https://foreignaffairs.example.net/",
+        "Arvenia's foreign ministry, which publishes statements, transcripts and briefings on the talks.",
+    ),
 )
 
 BRIEFS = (

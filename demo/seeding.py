@@ -36,11 +36,12 @@ from briefs.models import (
     Series,
     Topic,
 )
+from briefs.renditions import photo_renditions_queue
 from briefs.search import search_index_refresh
 from core.images import make_thumbnail
 from core.richtext import sanitise_html
 
-from . import artwork, prose
+from . import artwork, brief140, prose
 from .content import AUTHORS, BRIEFS, PHOTO_CREDITS, RESOURCES, SERIES, TOPICS, BriefSpec
 
 SUMMARY_HEADING, ANALYSIS_HEADING = DEFAULT_SECTION_HEADINGS
@@ -54,6 +55,9 @@ BATCH_SIZE = 1000
 def demo_slug(spec: BriefSpec) -> str:
     return slugify(spec.title)
 
+
+# The hand-written briefs: the #140-like one (brief140.py) and the 24 of content.py.
+DEMO_BRIEFS = len(BRIEFS) + 1
 
 # Demo briefs in the order they are made: one from each series in turn, so
 # that even ``--briefs 3`` shows every series.
@@ -89,10 +93,8 @@ class PlannedBrief:
     author_ids: list[int]
     topic_ids: list[int]
     resource_ids: list[int]
-    summary_html: str
-    analysis_html: str
-    analysis_photo_id: int | None
-    placement: str
+    # (heading, sanitised html, photo id or None, photo placement), in order.
+    sections: list[tuple[str, str, int | None, str]]
 
 
 def existing_by(model, specs, *, keys=("slug", "name")) -> dict[str, object]:
@@ -176,7 +178,16 @@ def resources_ensure(report: SeedReport) -> dict[str, EngagementResource]:
     return found
 
 
-def photo_build(picture: artwork.Artwork, *, caption: str = "", credit: str, source_url: str) -> Photo:
+def photo_build(
+    picture: artwork.Artwork,
+    *,
+    caption: str = "",
+    credit: str,
+    source_url: str,
+    licence: str = "",
+    licence_url: str = "",
+    focal_point: tuple[float, float] = (0.5, 0.5),
+) -> Photo:
     """An unsaved Photo whose file is already in storage.
 
     The picture was drawn here, so it carries no metadata to strip and is
@@ -198,7 +209,26 @@ def photo_build(picture: artwork.Artwork, *, caption: str = "", credit: str, sou
         caption=caption,
         credit=credit,
         source_url=source_url,
+        licence=licence,
+        licence_url=licence_url,
+        focal_x=focal_point[0],
+        focal_y=focal_point[1],
     )
+
+
+def photos_write(photos: list[Photo], report: SeedReport) -> list[Photo]:
+    """Insert drawn photos in bulk, with their ids, and queue their renditions as an upload would."""
+    created = Photo.objects.bulk_create(photos, batch_size=BATCH_SIZE)
+    report.created["photos"] += len(created)
+    ids_missing = any(photo.pk is None for photo in created)
+    if ids_missing:  # databases that cannot return ids from a bulk insert
+        names = [photo.image.name for photo in created]
+        by_name = dict(Photo.objects.filter(image__in=names).values_list("image", "pk"))
+        for photo in created:
+            photo.pk = by_name[photo.image.name]
+    for photo in created:
+        photo_renditions_queue(photo_id=photo.pk)
+    return created
 
 
 def placement_choose(rng: random.Random) -> str:
@@ -238,14 +268,7 @@ def demo_pictures_ensure(
                 source_url=f"https://images.example.org/meridian/{demo_slug(spec)}-analysis",
             )
         )
-    created = Photo.objects.bulk_create(photos, batch_size=BATCH_SIZE)
-    report.created["photos"] += len(created)
-    ids_missing = any(photo.pk is None for photo in created)
-    if ids_missing:  # databases that cannot return ids from a bulk insert
-        names = [photo.image.name for photo in created]
-        by_name = dict(Photo.objects.filter(image__in=names).values_list("image", "pk"))
-        for photo in created:
-            photo.pk = by_name[photo.image.name]
+    created = photos_write(photos, report)
     for position, k in enumerate(new):
         pictures[k] = (created[2 * position].pk, created[2 * position + 1].pk)
     return pictures
@@ -280,12 +303,77 @@ def brief_plan(
         author_ids=[lookups["authors"][slug].pk for slug in spec.authors],
         topic_ids=[lookups["topics"][slug].pk for slug in spec.topics],
         resource_ids=[resource.pk for resource in resources],
-        summary_html=sanitise_html(prose.summary_html(spec, rng)),
-        analysis_html=sanitise_html(
-            prose.analysis_html(spec, rng, site_name=site_name, resource=(first.name, first.url) if first else None)
-        ),
-        analysis_photo_id=analysis_photo_id,
-        placement=placement_choose(rng),
+        sections=[
+            (SUMMARY_HEADING, sanitise_html(prose.summary_html(spec, rng)), None, Section.Placement.ASIDE),
+            (
+                ANALYSIS_HEADING,
+                sanitise_html(
+                    prose.analysis_html(
+                        spec, rng, site_name=site_name, resource=(first.name, first.url) if first else None
+                    )
+                ),
+                analysis_photo_id,
+                placement_choose(rng),
+            ),
+        ],
+    )
+
+
+def brief140_plan(*, lookups: dict, now: datetime.datetime, report: SeedReport) -> PlannedBrief:
+    """The brief shaped like the group's Foreign Policy Brief #140 (brief140.py), with its three photos drawn.
+
+    Its header has a caption burned in near the lower left corner and a focal
+    point on it, so the caption stays readable where the header is cropped.
+    """
+
+    def build(picture: artwork.Artwork, spec: brief140.PhotoSpec, **extra) -> Photo:
+        return photo_build(
+            picture,
+            caption=spec.caption,
+            credit=spec.credit,
+            source_url=spec.source_url,
+            licence=spec.licence,
+            licence_url=spec.licence_url,
+            **extra,
+        )
+
+    header = artwork.captioned_header_artwork(seed=140, caption=brief140.HEADER_CAPTION)
+    in_summary = artwork.scene_artwork(seed=14_001, scene=brief140.SUMMARY_PHOTO.scene, size=HEADER_SIZE)
+    in_text = artwork.scene_artwork(seed=14_002, scene=brief140.ANALYSIS_PHOTO.scene, size=SECTION_PHOTO_SIZE)
+    header_photo, summary_photo, text_photo = photos_write(
+        [
+            build(header, brief140.HEADER_PHOTO, focal_point=artwork.CAPTION_FOCAL_POINT),
+            build(in_summary, brief140.SUMMARY_PHOTO),
+            build(in_text, brief140.ANALYSIS_PHOTO),
+        ],
+        report,
+    )
+    day = now - datetime.timedelta(days=brief140.DAYS_AGO)
+    brief = Brief(
+        title=brief140.TITLE,
+        slug=brief140.SLUG,
+        series=lookups["series"][brief140.SERIES],
+        published_at=day.replace(hour=9, minute=0, second=0, microsecond=0),
+        summary=brief140.SUMMARY,
+        header_photo_id=header_photo.pk,
+    )
+    analysis = [prose.paragraph(text) for text in brief140.ANALYSIS_PARAGRAPHS]
+    # The library photo sits between the third and fourth paragraphs, as editors place it in the text.
+    analysis.insert(3, f'<figure data-photo-id="{text_photo.pk}"></figure>')
+    return PlannedBrief(
+        brief=brief,
+        author_ids=[lookups["authors"][brief140.AUTHOR].pk],
+        topic_ids=[lookups["topics"][slug].pk for slug in brief140.TOPICS],
+        resource_ids=[lookups["resources"][name].pk for name in brief140.RESOURCES],
+        sections=[
+            (
+                SUMMARY_HEADING,
+                sanitise_html("".join(prose.paragraph(text) for text in brief140.SUMMARY_PARAGRAPHS)),
+                summary_photo.pk,
+                Section.Placement.TOP,
+            ),
+            (ANALYSIS_HEADING, sanitise_html("".join(analysis)), None, Section.Placement.ASIDE),
+        ],
     )
 
 
@@ -316,23 +404,30 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
     topic_link = Brief.topics.through
     for plan in plans:
         brief_id = plan.brief.pk
-        sections.append(Section(brief_id=brief_id, heading=SUMMARY_HEADING, body=plan.summary_html, sort_order=0))
-        sections.append(
-            Section(
-                brief_id=brief_id,
-                heading=ANALYSIS_HEADING,
-                body=plan.analysis_html,
-                photo_id=plan.analysis_photo_id,
-                photo_placement=plan.placement,
-                sort_order=1,
-            )
-        )
+        sections += [
+            Section(brief_id=brief_id, heading=heading, body=body, photo_id=photo_id, photo_placement=placement,
+                    sort_order=position)
+            for position, (heading, body, photo_id, placement) in enumerate(plan.sections)
+        ]  # fmt: skip
         bylines += [BriefAuthor(brief_id=brief_id, author_id=a, sort_order=n) for n, a in enumerate(plan.author_ids)]
         topic_links += [topic_link(brief_id=brief_id, topic_id=topic_id) for topic_id in plan.topic_ids]
         resource_links += [
             BriefResource(brief_id=brief_id, resource_id=r, sort_order=n) for n, r in enumerate(plan.resource_ids)
         ]
-    Section.objects.bulk_create(sections, batch_size=BATCH_SIZE)
+    sections = Section.objects.bulk_create(sections, batch_size=BATCH_SIZE)
+    with_photos = [section for section in sections if "<figure" in section.body]
+    if with_photos:
+        # bulk_create skips Section.save(), which records the photos placed in the text.
+        if any(section.pk is None for section in with_photos):
+            ids = {
+                (brief_id, order): pk
+                for pk, brief_id, order in Section.objects.filter(
+                    brief_id__in={section.brief_id for section in with_photos}
+                ).values_list("pk", "brief_id", "sort_order")
+            }
+            for section in with_photos:
+                section.pk = ids[(section.brief_id, section.sort_order)]
+        Section.text_photos_sync_bulk(with_photos)
     BriefAuthor.objects.bulk_create(bylines, batch_size=BATCH_SIZE)
     topic_link.objects.bulk_create(topic_links, batch_size=BATCH_SIZE)
     BriefResource.objects.bulk_create(resource_links, batch_size=BATCH_SIZE)
@@ -340,11 +435,12 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
     search_index_refresh(brief_ids=[plan.brief.pk for plan in plans])
 
 
-def demo_seed(*, briefs: int = len(BRIEFS), site_name: str = "Meridian Policy Forum", now=None) -> SeedReport:
+def demo_seed(*, briefs: int = DEMO_BRIEFS, site_name: str = "Meridian Policy Forum", now=None) -> SeedReport:
     """Make sure the demo catalogue and ``briefs`` published briefs exist; return what was done.
 
-    The first 24 briefs are the hand-written demo briefs; any beyond that are
-    generated variations on their subjects, for benchmarks.
+    The first 25 briefs are the hand-written demo briefs (the #140-like one
+    and 24 more); any beyond that are generated variations on their subjects,
+    for benchmarks.
     """
     started = time.perf_counter()
     now = now or timezone.now()
@@ -357,12 +453,17 @@ def demo_seed(*, briefs: int = len(BRIEFS), site_name: str = "Meridian Policy Fo
             "resources": resources_ensure(report),
         }
         existing_slugs = set(Brief.objects.values_list("slug", flat=True))
-        wanted_demo = DEMO_ORDER[: min(briefs, len(BRIEFS))]
+        plans = []
+        # The #140-like brief comes first; the 24 demo briefs and any generated ones fill the other places.
+        if briefs >= 1 and brief140.SLUG in existing_slugs:
+            report.existing["briefs"] += 1
+        elif briefs >= 1:
+            plans.append(brief140_plan(lookups=lookups, now=now, report=report))
+        wanted_demo = DEMO_ORDER[: min(max(briefs - 1, 0), len(BRIEFS))]
         # Generated briefs borrow the pictures of the demo brief on their subject.
-        wanted_pictures = list(range(len(BRIEFS))) if briefs > len(BRIEFS) else wanted_demo
+        wanted_pictures = list(range(len(BRIEFS))) if briefs > DEMO_BRIEFS else wanted_demo
         pictures = demo_pictures_ensure(wanted_pictures, existing_slugs, report)
 
-        plans = []
         for k in wanted_demo:
             spec = BRIEFS[k]
             slug = demo_slug(spec)
@@ -383,7 +484,7 @@ def demo_seed(*, briefs: int = len(BRIEFS), site_name: str = "Meridian Policy Fo
                     site_name=site_name,
                 )
             )
-        for index in range(len(BRIEFS), briefs):
+        for index in range(len(BRIEFS), briefs - 1):
             rng = random.Random(index)
             spec = BRIEFS[index % len(BRIEFS)]
             title = prose.generated_title(spec, rng)

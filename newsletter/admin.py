@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from briefs.admin import BriefAdmin
+from briefs.admin import BriefAdmin, PhotoAdmin
 from briefs.models import Brief
 from core.sortable import SortableInline
 
@@ -540,6 +540,22 @@ def campaign_offer(request, brief):
 
 
 BriefAdmin.publish_followups.append(campaign_offer)
+
+
+def campaign_photo_usages(photo) -> list[tuple[str, str, str]]:
+    """Campaigns whose email shows the photo (as a brief's header), for the photo library's "used in" list."""
+    campaigns = Campaign.objects.filter(briefs__header_photo=photo).distinct().only("pk", "subject", "status")
+    return [
+        (
+            "Newsletter campaign",
+            f"{campaign} ({campaign.get_status_display().lower()})",
+            reverse("admin:newsletter_campaign_change", args=[campaign.pk]),
+        )
+        for campaign in campaigns
+    ]
+
+
+PhotoAdmin.usage_finders.append(campaign_photo_usages)
 
 
 @admin.register(Delivery)

@@ -55,6 +55,13 @@
             box.image.src = link.href;
             box.image.alt = thumbnail ? thumbnail.alt : "";
             box.caption.textContent = link.dataset.caption || (thumbnail ? thumbnail.alt : "");
+            // The credit and licence travel with the photo into the enlarged view.
+            if (link.dataset.credit) {
+                var credit = document.createElement("span");
+                credit.className = "lightbox-credit";
+                credit.textContent = link.dataset.credit;
+                box.caption.append(credit);
+            }
             opener = link;
             box.dialog.showModal();
             box.close.focus();

@@ -285,7 +285,7 @@ def test_an_editor_uploads_a_photo_to_the_library(staff_client):
     assert photo.credit == "Port Authority Archive"
     listing = staff_client.get(reverse("admin:briefs_photo_changelist")).content.decode()
     assert "Container ships waiting outside the harbour" in listing
-    assert photo.image.url in listing
+    assert photo.thumbnail.url in listing  # the library grid shows thumbnails
     assert photo.image.storage.exists(photo.image.name)
 
 

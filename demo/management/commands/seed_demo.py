@@ -1,17 +1,17 @@
 """``manage.py seed_demo``: fill the site with the fictional demo catalogue, safely repeatable.
 
 ``make run`` calls this on every start: the first run makes the demo series,
-topics, authors, partner organisations and 24 published briefs with generated
-pictures; later runs find them by slug and change nothing. ``--briefs N``
-makes N briefs in all (the 24 demo briefs, then generated variations), for
-benchmarks.
+topics, authors, partner organisations and 25 published briefs with generated
+pictures (one shaped like the group's Foreign Policy Brief #140, see
+demo/brief140.py); later runs find them by slug and change nothing.
+``--briefs N`` makes N briefs in all (the 25 demo briefs, then generated
+variations), for benchmarks.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.content import BRIEFS
-from demo.seeding import demo_seed
+from demo.seeding import DEMO_BRIEFS, demo_seed
 
 MAX_BRIEFS = 1_000_000
 
@@ -23,8 +23,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--briefs",
             type=int,
-            default=len(BRIEFS),
-            help=f"How many published demo briefs there should be in all (default {len(BRIEFS)}).",
+            default=DEMO_BRIEFS,
+            help=f"How many published demo briefs there should be in all (default {DEMO_BRIEFS}).",
         )
 
     def handle(self, *args, briefs, **options):
