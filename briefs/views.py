@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.db.models import Q
+from django.shortcuts import redirect, render
 from django.views.generic import DetailView
 
 from .forms import BriefFilterForm
@@ -47,14 +48,43 @@ def dashboard(request):
 
 
 def brief_detail(request, slug):
-    """A brief's page. Staff who may view briefs in the admin also see drafts, marked as a preview."""
-    may_preview = request.user.has_perm("briefs.view_brief")
-    briefs = Brief.objects.all() if may_preview else Brief.objects.published()
+    """A brief's page. Staff see drafts of the briefs they may open in the admin, marked as a preview."""
+    briefs = Brief.objects.published()
+    if request.user.is_staff:
+        briefs = Brief.objects.filter(Q(pk__in=briefs.values("pk")) | Q(pk__in=Brief.objects.visible_to(request.user)))
     brief = briefs.for_detail().filter(slug=slug).first()
     if brief is None:
         raise Http404("No brief at this address.")
-    is_preview = not brief.is_live
-    previous_brief, next_brief = brief.neighbours()
+    return brief_page_response(request, brief, preview=not brief.is_live)
+
+
+def brief_preview(request, token):
+    """A signed preview link for a reviewer without an account; a live brief's link leads to its page.
+
+    A link that was tampered with, has expired or names a brief that is gone
+    answers the site's plain 404, which says nothing about any brief.
+    """
+    brief = Brief.from_preview_token(token, queryset=Brief.objects.for_detail())
+    if brief is None:
+        raise Http404("No brief at this address.")
+    if brief.is_live:
+        return redirect(brief)
+    return brief_page_response(request, brief, preview=True)
+
+
+PREVIEW_STATES = {
+    Brief.Status.DRAFT: "a draft",
+    Brief.Status.IN_REVIEW: "in review",
+    Brief.Status.CHANGES_REQUESTED: "a draft with changes requested",
+    Brief.Status.SCHEDULED: "scheduled",
+    Brief.Status.PUBLISHED: "published",
+    Brief.Status.ARCHIVED: "archived",
+}
+
+
+def brief_page_response(request, brief, *, preview: bool):
+    """The brief page; a preview is marked as one, kept out of search engines and out of shared caches."""
+    previous_brief, next_brief = (None, None) if preview else brief.neighbours()
     absolute_url = request.build_absolute_uri(brief.get_absolute_url())
     image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
     response = render(
@@ -62,7 +92,8 @@ def brief_detail(request, slug):
         "briefs/brief_detail.html",
         {
             "brief": brief,
-            "is_preview": is_preview,
+            "is_preview": preview,
+            "preview_state": PREVIEW_STATES.get(brief.status, brief.status),
             "previous_brief": previous_brief,
             "next_brief": next_brief,
             "absolute_url": absolute_url,
@@ -70,9 +101,10 @@ def brief_detail(request, slug):
             "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
         },
     )
-    if is_preview:
-        # A draft preview must never be kept by a shared cache.
+    if preview:
+        # A preview must never be kept by a shared cache or listed by a search engine.
         response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 

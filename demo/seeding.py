@@ -33,6 +33,7 @@ from briefs.models import (
     EngagementResource,
     Photo,
     Section,
+    SectionPhoto,
     Series,
     Topic,
 )
@@ -91,7 +92,6 @@ class PlannedBrief:
     summary_html: str
     analysis_html: str
     analysis_photo_id: int | None
-    placement: str
 
 
 def existing_by(model, specs, *, keys=("slug", "name")) -> dict[str, object]:
@@ -200,11 +200,18 @@ def photo_build(picture: artwork.Artwork, *, caption: str = "", credit: str, sou
     )
 
 
-def placement_choose(rng: random.Random) -> str:
-    roll = rng.random()
-    if roll < 0.6:
-        return Section.Placement.ASIDE
-    return Section.Placement.BOTTOM if roll < 0.8 else Section.Placement.TOP
+def photo_into_text(html: str, photo_id: int | None, *, after_paragraph: int = 3) -> str:
+    """The analysis with its photo placed inside the text, after the third paragraph as in the group's own briefs."""
+    if photo_id is None:
+        return html
+    figure = f'<figure data-photo-id="{photo_id}"></figure>'
+    position = -1
+    for _ in range(after_paragraph):
+        position = html.find("</p>", position + 1)
+        if position < 0:
+            return html + figure
+    position += len("</p>")
+    return html[:position] + figure + html[position:]
 
 
 def demo_pictures_ensure(
@@ -217,8 +224,8 @@ def demo_pictures_ensure(
         slugs = {demo_slug(BRIEFS[k]): k for k in already}
         for slug, header_id in Brief.objects.filter(slug__in=slugs).values_list("slug", "header_photo_id"):
             pictures[slugs[slug]] = (header_id, None)
-        sections = Section.objects.filter(brief__slug__in=slugs, heading=ANALYSIS_HEADING)
-        for slug, photo_id in sections.values_list("brief__slug", "photo_id"):
+        placed = SectionPhoto.objects.filter(section__brief__slug__in=slugs, section__heading=ANALYSIS_HEADING)
+        for slug, photo_id in placed.values_list("section__brief__slug", "photo_id"):
             pictures[slugs[slug]] = (pictures.get(slugs[slug], (None, None))[0], photo_id)
 
     new = [k for k in wanted if k not in pictures]
@@ -284,7 +291,6 @@ def brief_plan(
             prose.analysis_html(spec, rng, site_name=site_name, resource=(first.name, first.url) if first else None)
         ),
         analysis_photo_id=analysis_photo_id,
-        placement=placement_choose(rng),
     )
 
 
@@ -320,9 +326,7 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
             Section(
                 brief_id=brief_id,
                 heading=ANALYSIS_HEADING,
-                body=plan.analysis_html,
-                photo_id=plan.analysis_photo_id,
-                photo_placement=plan.placement,
+                body=photo_into_text(plan.analysis_html, plan.analysis_photo_id),
                 sort_order=1,
             )
         )
@@ -332,6 +336,23 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
             BriefResource(brief_id=brief_id, resource_id=r, sort_order=n) for n, r in enumerate(plan.resource_ids)
         ]
     Section.objects.bulk_create(sections, batch_size=BATCH_SIZE)
+    if not connection.features.can_return_rows_from_bulk_insert:
+        by_brief = dict(
+            Section.objects.filter(brief_id__in=[p.brief.pk for p in plans], heading=ANALYSIS_HEADING).values_list(
+                "brief_id", "pk"
+            )
+        )
+    else:
+        by_brief = {section.brief_id: section.pk for section in sections if section.heading == ANALYSIS_HEADING}
+    # bulk_create skips Section.save(), which records the photos placed in the text; record them here.
+    SectionPhoto.objects.bulk_create(
+        [
+            SectionPhoto(section_id=by_brief[plan.brief.pk], photo_id=plan.analysis_photo_id)
+            for plan in plans
+            if plan.analysis_photo_id is not None
+        ],
+        batch_size=BATCH_SIZE,
+    )
     BriefAuthor.objects.bulk_create(bylines, batch_size=BATCH_SIZE)
     topic_link.objects.bulk_create(topic_links, batch_size=BATCH_SIZE)
     BriefResource.objects.bulk_create(resource_links, batch_size=BATCH_SIZE)

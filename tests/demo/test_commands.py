@@ -102,7 +102,10 @@ def test_every_demo_brief_is_complete_and_published(seeded):
         assert (summary.heading, analysis.heading) == ("Policy Summary", "Policy Analysis")
         assert summary.body.count("<p>") >= 2
         assert analysis.body.count("<p>") >= 4
-        assert analysis.photo and analysis.photo.caption.startswith("“") and analysis.photo.credit
+        [placed] = analysis.text_photos.all()
+        assert placed.photo.caption.startswith("“") and placed.photo.credit
+        # The photo sits inside the text, after the third paragraph, as in the group's own briefs.
+        assert analysis.body.split("<figure")[0].count("</p>") == 3
 
 
 def test_demo_briefs_read_differently(seeded):
