@@ -667,6 +667,7 @@ class BriefAdmin(NoPopupsMixin, PhotoPickerMixin, admin.ModelAdmin):
         context.setdefault("workflow_form", bound or WorkflowForm())
         context.update(
             transitions=transitions,
+            can_schedule=any(spec.needs_time for spec in transitions),
             can_save_content=bool(context.get("has_change_permission") or add),
         )
         if obj is not None:

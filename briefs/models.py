@@ -952,6 +952,7 @@ class Section(models.Model):
     brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="sections")
     heading = models.CharField(max_length=200, help_text="Shown as the section's title and in the brief's contents.")
     body = RichTextField(
+        photos=True,
         blank=True,
         help_text="Drop, paste or add a photo anywhere in the text; it shows with its caption and credit.",
     )
