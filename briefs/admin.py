@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from core.images import validate_image_file
 from core.sortable import SortableInline
 
 from . import workflow
@@ -185,12 +186,16 @@ class PhotoPickerMixin:
 class PhotoUploadForm(forms.ModelForm):
     """A photo uploaded from inside the rich-text editor: the file, its required alt text and its credit."""
 
+    # core/images.py's validator, so the editor hears the same clear reasons as every other upload.
+    image = forms.FileField(
+        validators=[validate_image_file], error_messages={"required": "Choose an image file to upload."}
+    )
+
     class Meta:
         model = Photo
         fields = ["image", "alt_text", "caption", "credit", "source_url"]
         error_messages = {
             "alt_text": {"required": "Describe the photo for people who cannot see it; alt text is required."},
-            "image": {"required": "Choose an image file to upload."},
         }
 
 
@@ -668,7 +673,7 @@ class BriefAdmin(NoPopupsMixin, PhotoPickerMixin, admin.ModelAdmin):
         context.update(
             transitions=transitions,
             can_schedule=any(spec.needs_time for spec in transitions),
-            can_save_content=bool(context.get("has_change_permission") or add),
+            can_save_content=add or (obj is not None and self.has_change_permission(request, obj)),
         )
         if obj is not None:
             latest = BriefRevision.objects.filter(brief=obj).order_by("-revision__date_created", "-id").first()
@@ -685,11 +690,12 @@ class BriefAdmin(NoPopupsMixin, PhotoPickerMixin, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
-        def view(function, route, name):
-            return path(route, self.admin_site.admin_view(function), name=f"briefs_brief_{name}")
+        def view(function, route, name, **options):
+            return path(route, self.admin_site.admin_view(function, **options), name=f"briefs_brief_{name}")
 
         return [
-            view(self.preview_view, "<int:brief_id>/preview/", "preview"),
+            # The preview sets its own Cache-Control: private, no-store.
+            view(self.preview_view, "<int:brief_id>/preview/", "preview", cacheable=True),
             view(self.revisions_view, "<int:brief_id>/revisions/", "revisions"),
             view(self.restore_view, "<int:brief_id>/revisions/<int:revision_id>/restore/", "restore"),
             view(self.autosave_view, "<int:brief_id>/autosave/", "autosave"),

@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Revision, Version
@@ -144,7 +145,9 @@ def brief_autosave(*, brief: Brief, user, snapshot: BriefSnapshot) -> BriefRevis
             (BriefResource(brief_id=brief.pk, resource_id=resource_id, sort_order=position), f"new-{position}")
         )
     with transaction.atomic():
-        revision = Revision.objects.create(user=user if user.is_authenticated else None, comment="Autosave")
+        revision = Revision.objects.create(
+            date_created=timezone.now(), user=user if user.is_authenticated else None, comment="Autosave"
+        )
         versions = []
         for instance, object_id in objects:
             if isinstance(instance, Brief):

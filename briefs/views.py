@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from briefs.models import Brief, BriefAuthor, Section
+from briefs.models import Brief, BriefAuthor
 from tests.chromium import ARTIFACTS
 from tests.factories import (
     AuthorFactory,

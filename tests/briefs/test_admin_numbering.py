@@ -4,14 +4,13 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+import reversion
 from django.contrib.admin.sites import site
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-
-import reversion
 
 from briefs.admin_forms import WorkflowForm
 from briefs.models import Brief

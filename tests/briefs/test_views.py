@@ -1,8 +1,8 @@
 """Public pages: what a reader sees on the dashboard, brief, series, topic and author pages."""
 
 import datetime
-import io
 import html
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from PIL import Image
 
 from briefs.models import Author, Brief, Series
+from tests.briefs.newsroom_support import roles_ensure
 from tests.chromium import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -148,7 +149,8 @@ class Person:
 
 @pytest.fixture
 def newsroom(django_user_model):
-    """What an administrator sets up once: the series with its history, an Author account with its profile, an Editor."""
+    """What an administrator sets up once: the series and its history, an Author with a profile, an Editor."""
+    roles_ensure()
     Series.objects.create(name="Foreign Policy Brief", slug="foreign-policy", last_number=139)
     writer = django_user_model.objects.create_user(username="ibrahim", password="pw", is_staff=True)
     writer.groups.add(Group.objects.get(name="Authors"))
