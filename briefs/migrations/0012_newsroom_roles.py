@@ -33,7 +33,7 @@ EDITOR_EXTRA = ["publish_brief", "edit_any_brief"]
 def roles_sync(apps, schema_editor):
     # Permissions are normally created after migrations; a fresh database needs them now.
     for app_config in apps.get_app_configs():
-        if app_config.models_module is None:  # a migration's historical app: create_permissions wants models
+        if getattr(app_config, "models_module", None) is None:  # a migration's historical app: create_permissions wants models
             app_config.models_module = True
             create_permissions(app_config, verbosity=0)
             app_config.models_module = None
