@@ -594,3 +594,26 @@ class TestQueryBudgets:
         client = client_for(people, "editor")
         for number in range(5):
             client.post(change_url(brief), change_form_data(brief, summary=f"Summary {number}."))
+
+
+class TestDeleting:
+    def test_an_author_deletes_their_own_draft_but_nothing_else(self, people):
+        own = brief_in_state("draft", author=people["own_profile"])
+        theirs = brief_in_state("draft", author=people["other_profile"])
+        live = brief_in_state("published", author=people["own_profile"])
+        client = client_for(people, "own_author")
+        for brief in (theirs, live):
+            client.post(reverse("admin:briefs_brief_delete", args=[brief.pk]), {"post": "yes"})
+        assert Brief.objects.filter(pk__in=[theirs.pk, live.pk]).count() == 2
+
+        response = client.post(reverse("admin:briefs_brief_delete", args=[own.pk]), {"post": "yes"})
+        assert response.status_code == 302
+        assert not Brief.objects.filter(pk=own.pk).exists()
+
+    def test_a_live_brief_is_unpublished_or_archived_rather_than_deleted(self, people):
+        live = brief_in_state("published", author=people["own_profile"])
+        response = client_for(people, "editor").post(
+            reverse("admin:briefs_brief_delete", args=[live.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 403
+        assert Brief.objects.filter(pk=live.pk).exists()

@@ -317,3 +317,45 @@ def test_publish_all_numbers_past_drafts_and_leaves_future_ones_to_be_scheduled(
 def test_drafts_are_not_live(people):
     assert not BriefFactory().is_live
     assert published_brief().is_live
+
+
+def test_publish_all_announces_each_brief_it_publishes(signals_heard, django_capture_on_commit_callbacks):
+    """Imports go live through publish_all; each brief is announced once, like one published by hand."""
+    series = SeriesFactory()
+    drafts = [BriefFactory(series=series) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        Brief.objects.filter(series=series).publish_all(by=None)
+    assert sorted(heard[1] for heard in signals_heard) == sorted(brief.pk for brief in drafts)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_from_the_same_version_at_once_on_postgresql_keep_one(people):
+    """Two editors press Save on version 1 at the same moment: one save wins, the other is refused."""
+    from briefs.models import StaleEditError
+
+    brief = brief_in_state("draft", author=people["own_profile"])
+    barrier, outcomes = threading.Barrier(2), []
+
+    def save(title):
+        copy = Brief.objects.get(pk=brief.pk)
+        copy.title = title
+        barrier.wait()
+        try:
+            copy.save_edits(base_version=1)
+            outcomes.append(("saved", title))
+        except StaleEditError:
+            outcomes.append(("refused", title))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(title,)) for title in ("First title", "Second title")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(kind for kind, _ in outcomes) == ["refused", "saved"]
+    [winner] = [title for kind, title in outcomes if kind == "saved"]
+    stored = Brief.objects.get(pk=brief.pk)
+    assert (stored.title, stored.version) == (winner, 2)
