@@ -547,9 +547,10 @@ class BriefAdmin(NoPopupsMixin, PhotoPickerMixin, admin.ModelAdmin):
     def _transition_only(self, request, brief):
         """A workflow button on a brief the person may see but not edit (an author's brief in review)."""
         workflow_form = WorkflowForm(request.POST)
-        problem = workflow_form.problem_for(brief, request.user) if workflow_form.requested else (
-            "You cannot change this brief now."
-        )  # fmt: skip
+        if workflow_form.requested:
+            problem = workflow_form.problem_for(brief, request.user)
+        else:
+            problem = "You cannot change this brief now."
         if problem is None:
             try:
                 self._transition(request, brief, workflow_form)

@@ -637,6 +637,9 @@ class Brief(models.Model):
         Brief.objects.filter(pk=self.pk).update(live_fingerprint=fingerprint, corrected_at=self.corrected_at)
         return changed
 
+    # What a transition may change (published_at too: scheduling sets it).
+    WORKFLOW_FIELDS = ("status", "number", "published_at", "published_by", "corrected_at", "live_fingerprint")
+
     # -- the workflow ----------------------------------------------------------------------------------------------
 
     @staticmethod
@@ -713,19 +716,23 @@ class Brief(models.Model):
             stored.status = spec.target
             if apply is not None:
                 apply(stored)
-            stored.save(update_fields=["status", "number", "published_at", "published_by", "corrected_at",
-                                       "live_fingerprint", "updated_at"])  # fmt: skip
+            stored.save(update_fields=[*self.WORKFLOW_FIELDS, "updated_at"])
             record = BriefTransition.objects.create(
-                brief=stored, name=spec.name, source=source, target=spec.target, by=by, comment=comment.strip(),
+                brief=stored,
+                name=spec.name,
+                source=source,
+                target=spec.target,
+                by=by,
+                comment=comment.strip(),
                 scheduled_for=at if spec.needs_time else None,
-            )  # fmt: skip
+            )
             if stored.is_live and not was_live:
                 _send_on_commit(brief_went_live, stored, by)
             elif was_live and not stored.is_live:
                 _send_on_commit(brief_withdrawn, stored, by)
             if spec.needs_time:
                 transaction.on_commit(lambda: _enqueue_go_live(brief_id=stored.pk, at=at))
-        for field in ("status", "number", "published_at", "published_by", "corrected_at", "live_fingerprint"):
+        for field in self.WORKFLOW_FIELDS:
             setattr(self, field, getattr(stored, field))
         return record
 

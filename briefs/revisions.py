@@ -131,13 +131,9 @@ def brief_autosave(*, brief: Brief, user, snapshot: BriefSnapshot) -> BriefRevis
     )
     objects.append((draft, str(brief.pk)))
     for section in snapshot.sections:
-        objects.append(
-            (
-                Section(pk=section.pk, brief_id=brief.pk, heading=section.heading, body=section.body,
-                        sort_order=section.sort_order),
-                section.key,
-            )
-        )  # fmt: skip
+        row = Section(pk=section.pk, brief_id=brief.pk, heading=section.heading, body=section.body)
+        row.sort_order = section.sort_order
+        objects.append((row, section.key))
     for position, author_id in enumerate(snapshot.author_ids):
         objects.append((BriefAuthor(brief_id=brief.pk, author_id=author_id, sort_order=position), f"new-{position}"))
     for position, resource_id in enumerate(snapshot.resource_ids):
@@ -216,19 +212,19 @@ def brief_restore(*, brief: Brief, brief_revision: BriefRevision, by) -> Brief:
             kept.add(section.pk)
         brief.sections.exclude(pk__in=kept).delete()
 
-        author_ids = set(Author.objects.filter(pk__in=snapshot.author_ids).values_list("pk", flat=True))
-        if any(author_id in author_ids for author_id in snapshot.author_ids):
+        authors = set(Author.objects.filter(pk__in=snapshot.author_ids).values_list("pk", flat=True))
+        author_ids = [pk for pk in snapshot.author_ids if pk in authors]
+        if author_ids:  # a brief always keeps a byline
             brief.brief_authors.all().delete()
             BriefAuthor.objects.bulk_create(
-                [BriefAuthor(brief=brief, author_id=a, sort_order=n) for n, a in enumerate(snapshot.author_ids)
-                 if a in author_ids]
-            )  # fmt: skip
-        resource_ids = set(EngagementResource.objects.filter(pk__in=snapshot.resource_ids).values_list("pk", flat=True))
+                BriefAuthor(brief=brief, author_id=pk, sort_order=n) for n, pk in enumerate(author_ids)
+            )
+        resources = set(EngagementResource.objects.filter(pk__in=snapshot.resource_ids).values_list("pk", flat=True))
+        resource_ids = [pk for pk in snapshot.resource_ids if pk in resources]
         brief.brief_resources.all().delete()
         BriefResource.objects.bulk_create(
-            [BriefResource(brief=brief, resource_id=r, sort_order=n) for n, r in enumerate(snapshot.resource_ids)
-             if r in resource_ids]
-        )  # fmt: skip
+            BriefResource(brief=brief, resource_id=pk, sort_order=n) for n, pk in enumerate(resource_ids)
+        )
 
         reversion.set_user(by)
         when = brief_revision.revision.date_created

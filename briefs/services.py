@@ -23,5 +23,5 @@ def brief_go_live(*, brief_id: int) -> bool:
 
 def briefs_go_live_due() -> list[int]:
     """Publish every scheduled brief whose time has come (the safety net for lost tasks); their ids."""
-    return [brief_id for brief_id in Brief.objects.due_to_go_live().values_list("pk", flat=True)
-            if brief_go_live(brief_id=brief_id)]  # fmt: skip
+    due = list(Brief.objects.due_to_go_live().values_list("pk", flat=True))
+    return [brief_id for brief_id in due if brief_go_live(brief_id=brief_id)]
