@@ -109,7 +109,7 @@ class PhotoAutocompleteJsonView(AutocompleteJsonView):
     """Photo search for the pickers: each result carries a thumbnail URL.
 
     ``?pk=`` narrows the answer to one photo, so the picker can show the
-    thumbnail of a photo just added through the "+" pop-up.
+    thumbnail of a photo chosen by id.
     """
 
     def process_request(self, request):
@@ -721,21 +721,11 @@ class BriefAdmin(NoPopupsMixin, PhotoPickerMixin, admin.ModelAdmin):
         """Every revision with who and when; any two compared word by word."""
         brief = self._brief(request, brief_id)
         revisions = list(revisions_for(brief))
-        by_id = {revision.pk: revision for revision in revisions}
-
-        def chosen(name, default):
-            value = request.GET.get(name, "")
-            return by_id.get(int(value)) if value.isdecimal() else default
-
-        newest = revisions[0] if revisions else None
-        older = revisions[1] if len(revisions) > 1 else newest
-        b = chosen("b", newest)
-        a = chosen(
-            "a",
-            older
-            if b is newest
-            else (revisions[revisions.index(b) + 1] if b and revisions.index(b) + 1 < len(revisions) else b),
-        )
+        by_id = {str(revision.pk): revision for revision in revisions}
+        # B defaults to the newest revision and A to the one before B, so the page opens on the latest change.
+        b = by_id.get(request.GET.get("b", ""), revisions[0] if revisions else None)
+        following = revisions[revisions.index(b) + 1 : revisions.index(b) + 2] if b else []
+        a = by_id.get(request.GET.get("a", ""), following[0] if following else b)
         comparison = snapshots_compare(snapshot_of(a), snapshot_of(b)) if a and b else []
         context = {
             **self.admin_site.each_context(request),
