@@ -11,9 +11,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
+from django.utils.csp import CSP
 from django.utils.functional import lazy
 from django_prose_editor.config import html_tags
-from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
