@@ -7,10 +7,22 @@ class BriefsConfig(AppConfig):
     verbose_name = "Briefs"
 
     def ready(self):
-        # The full-text index follows every change to what it covers, in the same transaction.
-        from . import search
-        from .models import Author, Brief, BriefAuthor, Section
+        import reversion
 
+        from . import search
+        from .models import Author, Brief, BriefAuthor, BriefResource, Section
+
+        # A revision of a brief holds its sections, byline and resources as they were, together.
+        reversion.register(Section)
+        reversion.register(BriefAuthor)
+        reversion.register(BriefResource)
+        reversion.register(
+            Brief,
+            exclude=["live_fingerprint"],
+            follow=["sections", "brief_authors", "brief_resources"],
+        )
+
+        # The full-text index follows every change to what it covers, in the same transaction.
         post_save.connect(search.brief_saved, sender=Brief, dispatch_uid="search-brief-saved")
         post_delete.connect(search.brief_deleted, sender=Brief, dispatch_uid="search-brief-deleted")
         for model in (Section, BriefAuthor):

@@ -1,5 +1,8 @@
 """Briefs and what they are made of: series, topics, authors, photos, resources."""
 
+import datetime
+import hashlib
+import logging
 import math
 import re
 from collections import defaultdict
@@ -7,6 +10,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -35,6 +39,11 @@ from django.utils.html import strip_tags
 
 from core.images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
 from core.richtext import RichTextField, photo_ids_in, sanitise_html
+
+from . import workflow
+from .signals import brief_went_live, brief_withdrawn
+
+logger = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 220
 
@@ -128,14 +137,12 @@ class Topic(models.Model):
 
 class PhotoQuerySet(models.QuerySet):
     def _used(self):
-        return (
-            Exists(Brief.objects.filter(header_photo=OuterRef("pk")))
-            | Exists(Section.objects.filter(photo=OuterRef("pk")))
-            | Exists(SectionPhoto.objects.filter(photo=OuterRef("pk")))
+        return Exists(Brief.objects.filter(header_photo=OuterRef("pk"))) | Exists(
+            SectionPhoto.objects.filter(photo=OuterRef("pk"))
         )
 
     def in_use(self):
-        """Photos some brief shows: as its header, as a section's photo or inside a section's text."""
+        """Photos some brief shows: as its header or inside a section's text."""
         return self.filter(self._used())
 
     def unused(self):
@@ -258,12 +265,8 @@ class Photo(models.Model):
         return [entry["name"] for entry in self.renditions or ()]
 
     def usages(self) -> list[PhotoUsage]:
-        """Every brief that shows this photo and how, in three queries."""
+        """Every brief that shows this photo and how, in two queries."""
         usages = [PhotoUsage("Header photo", brief) for brief in Brief.objects.filter(header_photo=self)]
-        usages += [
-            PhotoUsage(f"Photo of the section “{section.heading}”", section.brief)
-            for section in Section.objects.filter(photo=self).select_related("brief")
-        ]
         usages += [
             PhotoUsage(f"In the text of “{placement.section.heading}”", placement.section.brief)
             for placement in SectionPhoto.objects.filter(photo=self).select_related("section__brief")
@@ -308,6 +311,17 @@ class Author(models.Model):
     x_url = models.URLField("X profile", blank=True, help_text="Optional; shown as a link on the author page.")
     linkedin_url = models.URLField(
         "LinkedIn profile", blank=True, help_text="Optional; shown as a link on the author page."
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text=(
+            "The staff account that writes as this author. An account has at most one author profile; "
+            "members of the Authors group edit the briefs on which their profile is a byline author."
+        ),
     )
 
     objects = AuthorQuerySet.as_manager()
@@ -367,6 +381,18 @@ class BriefQuerySet(models.QuerySet):
         """The only door to briefs for public pages: published and not dated in the future."""
         return self.filter(status=Brief.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def due_to_go_live(self):
+        """Scheduled briefs whose time has come (the go-live task or the safety net publishes them)."""
+        return self.filter(status=Brief.Status.SCHEDULED, published_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """The briefs a member of staff may open in the admin: every brief for editors, their own for authors."""
+        if user.has_perm("briefs.edit_any_brief"):
+            return self
+        if not user.has_perm("briefs.view_brief"):
+            return self.none()
+        return self.filter(brief_authors__author__user=user).distinct() if user.is_authenticated else self.none()
+
     def for_listing(self):
         """What a card needs: series, header photo and authors, in a fixed number of queries.
 
@@ -383,7 +409,7 @@ class BriefQuerySet(models.QuerySet):
         return self.for_listing().prefetch_related(
             Prefetch(
                 "sections",
-                queryset=Section.objects.select_related("photo").prefetch_related(
+                queryset=Section.objects.prefetch_related(
                     Prefetch("text_photos", queryset=SectionPhoto.objects.select_related("photo"))
                 ),
             ),
@@ -436,7 +462,9 @@ class BriefQuerySet(models.QuerySet):
 
         Numbers are taken per series in order of publication date, as one
         ``Brief.publish`` after another would give them; briefs without a date
-        get the current time.
+        get the current time. Drafts dated in the future are left alone:
+        schedule those (``Brief.schedule``), so they are numbered when they
+        go live. ``brief_went_live`` is sent for each brief published.
         """
         Brief.check_may_publish(by)
         now = timezone.now()
@@ -444,8 +472,9 @@ class BriefQuerySet(models.QuerySet):
             drafts = list(
                 self.select_for_update()
                 .filter(status=Brief.Status.DRAFT)
+                .filter(Q(published_at__isnull=True) | Q(published_at__lte=now))
                 .order_by(F("published_at").asc(nulls_last=True), "id")
-                .only("id", "series_id", "number", "published_at")
+                .only("id", "series_id", "number", "published_at", "title", "slug")
             )
             unnumbered = defaultdict(list)
             for brief in drafts:
@@ -463,15 +492,55 @@ class BriefQuerySet(models.QuerySet):
                 published_by=by,
                 updated_at=now,
             )
-        for brief in drafts:
-            brief.status, brief.published_at, brief.published_by = Brief.Status.PUBLISHED, brief.published_at or now, by
+            for brief in drafts:
+                brief.status, brief.published_at, brief.published_by = (
+                    Brief.Status.PUBLISHED,
+                    brief.published_at or now,
+                    by,
+                )
+                _send_on_commit(brief_went_live, brief, by)
         return drafts
+
+
+def _send_on_commit(signal, brief, by) -> None:
+    """Send ``signal`` for ``brief`` once the surrounding transaction has committed."""
+    transaction.on_commit(lambda: signal.send_robust(sender=Brief, brief=brief, by=by))
+
+
+class TransitionRefusedError(Exception):
+    """Base for a workflow step that was refused; ``str()`` is the message for the editor."""
+
+
+class TransitionNotAllowedError(TransitionRefusedError, PermissionDenied):
+    """The person may not make this transition on this brief."""
+
+
+class TransitionInvalidError(TransitionRefusedError, ValidationError):
+    """The brief is not in a state (or the input not in a shape) that allows the transition."""
+
+    def __init__(self, message):
+        ValidationError.__init__(self, message)
+
+    def __str__(self):
+        return " ".join(self.messages)
+
+
+class StaleEditError(Exception):
+    """A save based on an older version of the brief than the one stored."""
+
+    def __init__(self, stored_version: int):
+        super().__init__(f"The brief is at version {stored_version}.")
+        self.stored_version = stored_version
 
 
 class Brief(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = workflow.DRAFT, "Draft"
+        IN_REVIEW = workflow.IN_REVIEW, "In review"
+        CHANGES_REQUESTED = workflow.CHANGES_REQUESTED, "Changes requested"
+        SCHEDULED = workflow.SCHEDULED, "Scheduled"
+        PUBLISHED = workflow.PUBLISHED, "Published"
+        ARCHIVED = workflow.ARCHIVED, "Archived"
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -486,15 +555,15 @@ class Brief(models.Model):
         "briefs.Series",
         on_delete=models.PROTECT,
         related_name="briefs",
-        help_text="The brief is numbered within its series when it is first published.",
+        help_text="The brief is numbered within its series when it first goes live.",
     )
     number = models.PositiveIntegerField(
         null=True,
         blank=True,
         editable=False,
-        help_text="Given once, at first publication, and never reused.",
+        help_text="Given once, when the brief first goes live, and never reused.",
     )
-    # Changed only by publish() and unpublish(), never in a form.
+    # Changed only by the transition methods, never in a form.
     status = models.CharField(
         max_length=20,
         choices=Status,
@@ -507,7 +576,10 @@ class Brief(models.Model):
         null=True,
         blank=True,
         db_index=True,
-        help_text="Set automatically on publishing if empty. A future date keeps the brief hidden until then.",
+        help_text=(
+            "Set when the brief is published, or to the chosen time when it is scheduled. "
+            "Editors may correct the date of a published brief."
+        ),
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -516,7 +588,7 @@ class Brief(models.Model):
         blank=True,
         editable=False,
         related_name="+",
-        help_text="Who last published the brief (empty for demo content and imports).",
+        help_text="Who last published or scheduled the brief (empty for demo content and imports).",
     )
     summary = models.TextField(
         max_length=400,
@@ -541,8 +613,16 @@ class Brief(models.Model):
     correction_note = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Optional. A short note for readers on what changed when a published brief is corrected.",
+        help_text=(
+            'Optional. A short note for readers on what changed, shown with "Updated …" when a published '
+            "brief is changed."
+        ),
     )
+    # Optimistic locking: every content save adds one; a form posted with an
+    # older number is refused instead of overwriting a colleague's work.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # What readers last saw (see content_fingerprint), to tell a correction from a re-publication.
+    live_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # PostgreSQL's full-text index of the title, summary, sections and authors, kept current by
@@ -557,11 +637,19 @@ class Brief(models.Model):
             # Two staff publishing at once can never give two briefs one number.
             models.UniqueConstraint(fields=["series", "number"], name="brief_number_unique_in_series"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(number__isnull=False, published_at__isnull=False),
+                condition=~Q(status="published") | Q(number__isnull=False, published_at__isnull=False),
                 name="published_brief_has_number_and_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(published_at__isnull=False),
+                name="scheduled_brief_has_a_time",
             ),
         ]
         indexes = [models.Index(fields=["status", "-published_at"], name="brief_status_published_idx")]
+        permissions = [
+            ("publish_brief", "Can review, schedule, publish, unpublish and archive briefs"),
+            ("edit_any_brief", "Can edit every brief, not only those on which they are a byline author"),
+        ]
 
     def __str__(self):
         return self.title
@@ -586,10 +674,19 @@ class Brief(models.Model):
                 code="numbered_brief_series",
                 params={"number": self.number},
             )
-        if self.status == self.Status.PUBLISHED and stored["status"] == self.Status.PUBLISHED and not self.published_at:
+        if stored["status"] == self.Status.PUBLISHED and not self.published_at:
             errors["published_at"] = ValidationError(
                 "A published brief needs its publication date. Enter a date, or unpublish the brief first.",
                 code="published_brief_date",
+            )
+        elif (
+            stored["status"] == self.Status.PUBLISHED
+            and self.published_at
+            and self.published_at > timezone.now() + PUBLISHED_DATE_SLACK
+        ):
+            errors["published_at"] = ValidationError(
+                "A published brief cannot be dated in the future. To publish it later, unpublish it and schedule it.",
+                code="published_brief_future_date",
             )
         if errors:
             raise ValidationError(errors)
@@ -630,62 +727,284 @@ class Brief(models.Model):
         words = len(re.findall(r"\w+", f"{self.summary} {text}"))
         return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
-    # Written only by the transition methods below; saving an edit never writes them back.
-    TRANSITION_FIELDS = frozenset({"status", "number", "published_by"})
+    # -- editing ---------------------------------------------------------------------------------------------------
 
-    def save_edits(self) -> None:
-        """Save what an editor changed, leaving status, number and publisher to the transition methods.
+    # Written only by the transition methods below; saving an edit never writes them back.
+    TRANSITION_FIELDS = frozenset({"status", "number", "published_by", "corrected_at", "live_fingerprint"})
+
+    def save_edits(self, *, base_version: int | None = None) -> None:
+        """Save what an editor changed, leaving the workflow's fields to the transition methods.
 
         A form loaded before a colleague published or unpublished the brief
-        must not write the old state back over the new one.
+        must not write the old state back over the new one. With
+        ``base_version`` (the version the editor's form was loaded at) a save
+        based on an older version than the stored one raises ``StaleEditError``
+        and changes nothing; the row stays locked until the surrounding
+        transaction ends, so two saves from one version cannot both win.
         """
-        self.save(
-            update_fields=[
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.TRANSITION_FIELDS
-            ]
+        with transaction.atomic():
+            stored = Brief.objects.select_for_update().values_list("version", flat=True).get(pk=self.pk)
+            if base_version is not None and stored != base_version:
+                raise StaleEditError(stored)
+            self.version = stored + 1
+            self.save(
+                update_fields=[
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name not in self.TRANSITION_FIELDS
+                ]
+            )
+
+    def may_edit(self, user) -> bool:
+        """Editors edit every brief; an author edits their own while it is a draft or has changes requested."""
+        if user.has_perm("briefs.edit_any_brief"):
+            return True
+        return (
+            user.has_perm("briefs.change_brief")
+            and self.status in workflow.AUTHOR_EDITABLE
+            and self.has_byline_author(user)
         )
+
+    def has_byline_author(self, user) -> bool:
+        """Whether ``user``'s author profile is on this brief's byline (one query)."""
+        if self.pk is None or not user.is_authenticated:
+            return False
+        return self.brief_authors.filter(author__user=user).exists()
+
+    def content_fingerprint(self) -> str:
+        """A digest of what readers read (title, summary, sections), to notice a changed published brief."""
+        digest = hashlib.sha256()
+        parts = [self.title, self.summary]
+        for heading, body in self.sections.order_by("sort_order", "id").values_list("heading", "body"):
+            parts += [heading, body]
+        digest.update("\x1f".join(parts).encode())
+        return digest.hexdigest()
+
+    def live_edit_record(self) -> bool:
+        """After an edit of a live brief: mark it "Updated" if what readers read changed. True if it did."""
+        if not self.is_live:
+            return False
+        fingerprint = self.content_fingerprint()
+        if fingerprint == self.live_fingerprint:
+            return False
+        changed = bool(self.live_fingerprint)
+        self.live_fingerprint = fingerprint
+        if changed:
+            self.corrected_at = timezone.now()
+        Brief.objects.filter(pk=self.pk).update(live_fingerprint=fingerprint, corrected_at=self.corrected_at)
+        return changed
+
+    # What a transition may change (published_at too: scheduling sets it).
+    WORKFLOW_FIELDS = ("status", "number", "published_at", "published_by", "corrected_at", "live_fingerprint")
+
+    # -- the workflow ----------------------------------------------------------------------------------------------
 
     @staticmethod
     def check_may_publish(by) -> None:
         """Refuse a member of staff who may not publish; ``None`` is the system itself (demo content, imports)."""
-        if by is not None and not by.has_perm("briefs.change_brief"):
-            raise PermissionDenied("You do not have permission to publish or unpublish briefs.")
+        if by is not None and not by.has_perm("briefs.publish_brief"):
+            raise TransitionNotAllowedError("Only editors can publish, schedule, unpublish or archive briefs.")
 
-    def publish(self, *, by) -> None:
-        """Publish the draft, numbering it in its series the first time, and record who did.
+    def transition_problem(self, name: str, *, by, at=None, comment: str = "") -> str | None:
+        """Why ``by`` may not make transition ``name`` now, in words for the form; None if they may."""
+        spec = workflow.TRANSITIONS.get(name)
+        if spec is None:
+            return "That is not something a brief can do."
+        return self._permission_problem(spec, by) or self._state_problem(spec, at=at, comment=comment)
 
-        The stored row is read again under a lock, so two people publishing
-        the same draft at once (a double click, a colleague) give it one
-        number; the second is told it is published already. Numbers come
-        from ``Series.numbers_take``; the unique constraint backs it up.
+    def _permission_problem(self, spec: workflow.Transition, by) -> str | None:
+        if by is None:
+            return None
+        if spec.editors_only:
+            return None if by.has_perm("briefs.publish_brief") else f"Only editors can {spec.button.lower()}."
+        if by.has_perm("briefs.edit_any_brief"):
+            return None
+        if by.has_perm("briefs.change_brief") and (self.pk is None or self.has_byline_author(by)):
+            return None
+        return "Only the brief's own authors and editors can do that."
+
+    def _state_problem(self, spec: workflow.Transition, *, at, comment: str) -> str | None:
+        if self.status not in spec.sources:
+            return f"“{self.title}” is {self.get_status_display().lower()}, so “{spec.button}” does not apply to it."
+        if spec.comment_required and not comment.strip():
+            return "Say what needs changing in the comment box, so the author knows what to do."
+        if spec.needs_time:
+            if at is None:
+                return "Choose the date and time the brief should go live."
+            if at <= timezone.now():
+                return "Choose a time in the future to schedule the brief, or publish it now."
+        return None
+
+    def transitions_for(self, user) -> list[workflow.Transition]:
+        """The transitions ``user`` may make on this brief now, in the order the admin shows them."""
+        publisher = user.has_perm("briefs.publish_brief")
+        own = None
+        allowed = []
+        for spec in workflow.TRANSITIONS.values():
+            if self.status not in spec.sources:
+                continue
+            if spec.editors_only and not publisher:
+                continue
+            if not spec.editors_only and not user.has_perm("briefs.edit_any_brief"):
+                own = self.has_byline_author(user) if own is None else own
+                if not (own and user.has_perm("briefs.change_brief")):
+                    continue
+            allowed.append(spec)
+        return allowed
+
+    def _transition(self, name: str, *, by, comment: str = "", at=None, apply=None) -> "BriefTransition":
+        """Check and make transition ``name`` under a row lock, record it, and send the signals it causes.
+
+        The stored row is read again under ``select_for_update``, so two
+        people (or the scheduler and the safety net) acting at once make the
+        change once; the second is told why not. ``apply(stored)`` sets the
+        fields the transition changes besides the status.
         """
-        self.check_may_publish(by)
+        spec = workflow.GO_LIVE if name == workflow.GO_LIVE.name else workflow.TRANSITIONS[name]
         with transaction.atomic():
-            stored = Brief.objects.select_for_update().filter(pk=self.pk).values("status", "number").first()
-            if stored is not None:
-                if stored["status"] == self.Status.PUBLISHED:
-                    raise ValidationError("“%(title)s” is already published.", params={"title": self.title})
-                self.number = stored["number"]
-            if self.number is None:
-                [self.number] = Series.numbers_take(self.series_id)
-            self.status = self.Status.PUBLISHED
-            if self.published_at is None:
-                self.published_at = timezone.now()
-            self.published_by = by
-            self.save()
-
-    def unpublish(self, *, by) -> None:
-        """Hide the brief again; it keeps its number so links and citations stay right."""
-        self.check_may_publish(by)
-        with transaction.atomic():
-            updated = Brief.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).update(
-                status=self.Status.DRAFT, updated_at=timezone.now()
+            stored = Brief.objects.select_for_update().get(pk=self.pk)
+            if spec is not workflow.GO_LIVE:
+                if problem := stored._permission_problem(spec, by):
+                    raise TransitionNotAllowedError(problem)
+                if problem := stored._state_problem(spec, at=at, comment=comment):
+                    raise TransitionInvalidError(problem)
+            was_live = stored.is_live
+            source = stored.status
+            stored.status = spec.target
+            if apply is not None:
+                apply(stored)
+            stored.save(update_fields=[*self.WORKFLOW_FIELDS, "updated_at"])
+            record = BriefTransition.objects.create(
+                brief=stored,
+                name=spec.name,
+                source=source,
+                target=spec.target,
+                by=by,
+                comment=comment.strip(),
+                scheduled_for=at if spec.needs_time else None,
             )
-            if not updated:
-                raise ValidationError("“%(title)s” is not published.", params={"title": self.title})
-            self.status = self.Status.DRAFT
+            if stored.is_live and not was_live:
+                _send_on_commit(brief_went_live, stored, by)
+            elif was_live and not stored.is_live:
+                _send_on_commit(brief_withdrawn, stored, by)
+            if spec.needs_time:
+                transaction.on_commit(lambda: _enqueue_go_live(brief_id=stored.pk, at=at))
+        for field in self.WORKFLOW_FIELDS:
+            setattr(self, field, getattr(stored, field))
+        return record
+
+    def _go_live_fields(self, stored: "Brief", *, by, now) -> None:
+        """Number the brief the first time it goes live, and mark a changed re-publication as "Updated"."""
+        if stored.number is None:
+            [stored.number] = Series.numbers_take(stored.series_id)
+        if stored.published_at is None or stored.published_at > now:
+            stored.published_at = now
+        stored.published_by = by if by is not None else stored.published_by
+        fingerprint = stored.content_fingerprint()
+        if stored.live_fingerprint and fingerprint != stored.live_fingerprint:
+            stored.corrected_at = now
+        stored.live_fingerprint = fingerprint
+
+    def submit_for_review(self, *, by, comment: str = "") -> "BriefTransition":
+        """An author hands the brief to the editors."""
+        return self._transition("submit_for_review", by=by, comment=comment)
+
+    def return_to_draft(self, *, by, comment: str = "") -> "BriefTransition":
+        """Take the brief out of review (or start on requested changes) so its authors can edit it again."""
+        return self._transition("return_to_draft", by=by, comment=comment)
+
+    def request_changes(self, *, by, comment: str) -> "BriefTransition":
+        """An editor sends the brief back to its authors, saying what to change."""
+        return self._transition("request_changes", by=by, comment=comment)
+
+    def schedule(self, *, by, at, comment: str = "") -> "BriefTransition":
+        """Go live at ``at`` with nobody touching it: a task is queued for then; the number is given at go-live."""
+
+        def apply(stored):
+            stored.published_at = at
+            stored.published_by = by
+
+        return self._transition("schedule", by=by, at=at, comment=comment, apply=apply)
+
+    def unschedule(self, *, by, comment: str = "") -> "BriefTransition":
+        """Stop a scheduled brief from going live; it goes back to review."""
+
+        def apply(stored):
+            if stored.number is None:
+                stored.published_at = None
+
+        return self._transition("unschedule", by=by, comment=comment, apply=apply)
+
+    def publish(self, *, by, comment: str = "") -> "BriefTransition":
+        """Make the brief public now, numbering it in its series the first time.
+
+        A brief published before keeps its number, address and date; if what
+        readers read changed since, it is marked "Updated" today. Two people
+        publishing at once give it one number; the second is told it is
+        published already.
+        """
+        now = timezone.now()
+        return self._transition(
+            "publish", by=by, comment=comment, apply=lambda stored: self._go_live_fields(stored, by=by, now=now)
+        )
+
+    def go_live(self) -> "BriefTransition | None":
+        """The scheduler's step: publish a scheduled brief whose time has come. None if there was nothing to do.
+
+        Safe to call from the task and the safety net at once: the first
+        makes the change, the others find the brief published already.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            due = Brief.objects.select_for_update().filter(pk=self.pk).due_to_go_live().exists()
+            if not due:
+                return None
+            return self._transition(
+                "go_live", by=None, apply=lambda stored: self._go_live_fields(stored, by=None, now=now)
+            )
+
+    def unpublish(self, *, by, comment: str = "") -> "BriefTransition":
+        """Hide the brief again as a draft; it keeps its number so links and citations stay right."""
+        return self._transition("unpublish", by=by, comment=comment)
+
+    def archive(self, *, by, comment: str = "") -> "BriefTransition":
+        """Retire the brief: off the site, out of the editors' way, kept with its number."""
+
+        def apply(stored):
+            if stored.number is None:
+                stored.published_at = None
+
+        return self._transition("archive", by=by, comment=comment, apply=apply)
+
+    def unarchive(self, *, by, comment: str = "") -> "BriefTransition":
+        """Bring an archived brief back as a draft."""
+        return self._transition("unarchive", by=by, comment=comment)
+
+    def transition(self, name: str, *, by, comment: str = "", at=None) -> "BriefTransition":
+        """Make the transition called ``name`` (as the admin's buttons name them)."""
+        if name not in workflow.TRANSITIONS:
+            raise TransitionInvalidError("That is not something a brief can do.")
+        if name == "schedule":
+            return self.schedule(by=by, at=at, comment=comment)
+        return getattr(self, name)(by=by, comment=comment)
+
+    # -- preview links ---------------------------------------------------------------------------------------------
+
+    def preview_token(self) -> str:
+        """A signed token for a preview link; ``Brief.from_preview_token`` accepts it for PREVIEW_LINK_MAX_AGE."""
+        return signing.TimestampSigner(salt=PREVIEW_SALT).sign_object({"brief": self.pk})
+
+    @classmethod
+    def from_preview_token(cls, token: str, *, queryset=None) -> "Brief | None":
+        """The brief a preview token names, or None if the token is tampered with, expired or names no brief."""
+        try:
+            payload = signing.TimestampSigner(salt=PREVIEW_SALT).unsign_object(token, max_age=preview_link_max_age())
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        brief_id = payload.get("brief") if isinstance(payload, dict) else None
+        if not isinstance(brief_id, int):
+            return None
+        return (queryset if queryset is not None else cls.objects).filter(pk=brief_id).first()
 
     def neighbours(self) -> tuple["Brief | None", "Brief | None"]:
         """The previous and next published briefs in the same series, by number (one query)."""
@@ -701,6 +1020,78 @@ class Brief(models.Model):
             )
         }
         return found.get(True), found.get(False)
+
+
+# A published brief's date may be set this far ahead (clock differences between browser and server).
+PUBLISHED_DATE_SLACK = datetime.timedelta(minutes=5)
+PREVIEW_SALT = "briefs.preview-link"
+
+
+def preview_link_max_age() -> datetime.timedelta:
+    """How long a preview link works: ``BRIEF_PREVIEW_LINK_DAYS`` (default 7) days."""
+    return datetime.timedelta(days=getattr(settings, "BRIEF_PREVIEW_LINK_DAYS", 7))
+
+
+def _enqueue_go_live(*, brief_id: int, at) -> None:
+    """Queue the go-live task for ``at`` where the task backend can wait; otherwise the safety net does it."""
+    from .tasks import publish_scheduled_brief  # The task module imports the models.
+
+    task = publish_scheduled_brief
+    if not task.get_backend().supports_defer:
+        logger.info("Brief %s goes live at %s; the task backend cannot wait, so publish_due_briefs will.", brief_id, at)
+        return
+    task.using(run_after=at).enqueue(brief_id=brief_id)
+
+
+class BriefTransition(models.Model):
+    """One step of a brief's workflow: who moved it from which state to which, when, and what they said."""
+
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=30)
+    source = models.CharField(max_length=20, choices=Brief.Status)
+    target = models.CharField(max_length=20, choices=Brief.Status)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    comment = models.TextField(blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "workflow step"
+
+    def __str__(self):
+        return f"{self.brief_id}: {self.source} → {self.target}"
+
+    @property
+    def verb(self) -> str:
+        spec = workflow.GO_LIVE if self.name == workflow.GO_LIVE.name else workflow.TRANSITIONS.get(self.name)
+        return spec.verb if spec else self.name
+
+    @property
+    def actor(self) -> str:
+        if self.by_id is None:
+            return "The scheduler" if self.name == workflow.GO_LIVE.name else "The system"
+        return self.by.get_full_name() or self.by.get_username()
+
+
+class BriefRevision(models.Model):
+    """What a django-reversion revision of a brief was: a save, an autosave or a restore, at which version."""
+
+    class Kind(models.TextChoices):
+        SAVED = "saved", "Saved"
+        AUTOSAVE = "autosave", "Autosave"
+        RESTORED = "restored", "Restored"
+
+    revision = models.OneToOneField("reversion.Revision", on_delete=models.CASCADE, related_name="brief_revision")
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="revisions")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.SAVED)
+    version = models.PositiveIntegerField(help_text="The brief's version number this revision holds.")
+
+    class Meta:
+        ordering = ["-revision__date_created", "-id"]
+
+    def __str__(self):
+        return f"{self.brief_id} v{self.version} ({self.kind})"
 
 
 class BriefAuthor(models.Model):
@@ -720,26 +1111,14 @@ class BriefAuthor(models.Model):
 
 
 class Section(models.Model):
-    """One titled part of a brief's body, with an optional photo."""
-
-    class Placement(models.TextChoices):
-        TOP = "top", "Before the text, full width"
-        BOTTOM = "bottom", "After the text, full width"
-        ASIDE = "aside", "Beside the text (on wide screens)"
+    """One titled part of a brief's body. Photos sit inside its text (``<figure data-photo-id>``)."""
 
     brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="sections")
     heading = models.CharField(max_length=200, help_text="Shown as the section's title and in the brief's contents.")
-    body = RichTextField(blank=True)
-    photo = models.ForeignKey(
-        "briefs.Photo",
-        on_delete=models.PROTECT,
-        null=True,
+    body = RichTextField(
+        photos=True,
         blank=True,
-        related_name="+",
-        help_text="Optional. Readers can click or tap it to enlarge.",
-    )
-    photo_placement = models.CharField(
-        max_length=10, choices=Placement, default=Placement.ASIDE, help_text="Where the photo sits in the section."
+        help_text="Drop, paste or add a photo anywhere in the text; it shows with its caption and credit.",
     )
     sort_order = models.PositiveIntegerField(default=0, help_text="Sections are shown from the lowest number up.")
 

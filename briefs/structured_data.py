@@ -37,7 +37,6 @@ def brief_photos(brief: Brief) -> list[Photo]:
     """Every photo the page shows, header first, each once (from the prefetched sections)."""
     photos = [brief.header_photo] if brief.header_photo else []
     for section in brief.sections.all():
-        photos += [section.photo] if section.photo else []
         photos += [placement.photo for placement in section.text_photos.all()]
     return list({photo.pk: photo for photo in photos}.values())
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("briefs/<slug:slug>/pdf/", views.brief_pdf_download, name="pdf"),
     path("briefs/<slug:slug>/cite.bib", views.brief_citation_download, {"file_format": "bibtex"}, name="cite-bibtex"),
     path("briefs/<slug:slug>/cite.ris", views.brief_citation_download, {"file_format": "ris"}, name="cite-ris"),
+    path("preview/<str:token>/", views.brief_preview, name="preview"),
     path("series/<slug:slug>/", views.SeriesView.as_view(), name="series"),
     path("series/<slug:slug>/feed/", feeds.SeriesFeed(), name="series-feed"),
     path("series/<slug:slug>/feed/atom/", feeds.SeriesAtomFeed(), name="series-feed-atom"),

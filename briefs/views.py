@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -106,9 +107,19 @@ def search(request):
     )
 
 
+PREVIEW_STATES = {
+    Brief.Status.DRAFT: "a draft",
+    Brief.Status.IN_REVIEW: "in review",
+    Brief.Status.CHANGES_REQUESTED: "a draft with changes requested",
+    Brief.Status.SCHEDULED: "scheduled",
+    Brief.Status.PUBLISHED: "published",
+    Brief.Status.ARCHIVED: "archived",
+}
+
+
 def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
     """Everything the brief page shows, in a fixed number of queries whatever the brief's size."""
-    previous_brief, next_brief = brief.neighbours()
+    previous_brief, next_brief = (None, None) if is_preview else brief.neighbours()
     absolute_url = request.build_absolute_uri(brief.get_absolute_url())
     image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
     pdf_url = "" if is_preview or not pdf_available() else request.build_absolute_uri(brief.get_pdf_url())
@@ -118,6 +129,7 @@ def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
     return {
         "brief": brief,
         "is_preview": is_preview,
+        "preview_state": PREVIEW_STATES.get(brief.status, brief.status),
         "previous_brief": previous_brief,
         "next_brief": next_brief,
         "absolute_url": absolute_url,
@@ -140,17 +152,37 @@ def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
 
 
 def brief_detail(request, slug):
-    """A brief's page. Staff who may view briefs in the admin also see drafts, marked as a preview."""
-    may_preview = request.user.has_perm("briefs.view_brief")
-    briefs = Brief.objects.all() if may_preview else Brief.objects.published()
+    """A brief's page. Staff see drafts of the briefs they may open in the admin, marked as a preview."""
+    briefs = Brief.objects.published()
+    if request.user.is_staff:
+        briefs = Brief.objects.filter(Q(pk__in=briefs.values("pk")) | Q(pk__in=Brief.objects.visible_to(request.user)))
     brief = briefs.for_detail().filter(slug=slug).first()
     if brief is None:
         raise Http404("No brief at this address.")
-    is_preview = not brief.is_live
-    response = render(request, "briefs/brief_detail.html", brief_page_context(request, brief, is_preview=is_preview))
-    if is_preview:
-        # A draft preview must never be kept by a shared cache.
+    return brief_page_response(request, brief, preview=not brief.is_live)
+
+
+def brief_preview(request, token):
+    """A signed preview link for a reviewer without an account; a live brief's link leads to its page.
+
+    A link that was tampered with, has expired or names a brief that is gone
+    answers the site's plain 404, which says nothing about any brief.
+    """
+    brief = Brief.from_preview_token(token, queryset=Brief.objects.for_detail())
+    if brief is None:
+        raise Http404("No brief at this address.")
+    if brief.is_live:
+        return redirect(brief)
+    return brief_page_response(request, brief, preview=True)
+
+
+def brief_page_response(request, brief, *, preview: bool):
+    """The brief page; a preview is marked as one, kept out of search engines and out of shared caches."""
+    response = render(request, "briefs/brief_detail.html", brief_page_context(request, brief, is_preview=preview))
+    if preview:
+        # A preview must never be kept by a shared cache or listed by a search engine.
         response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 

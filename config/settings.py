@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 from django.utils.csp import CSP
+from django.utils.functional import lazy
+from django_prose_editor.config import html_tags
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_prose_editor",
     "django_tasks_db",
+    "reversion",
     "core",
     "briefs",
     "newsletter",
@@ -259,6 +263,16 @@ SOCIAL_LINKS = [
     if "=" in part
 ]
 POSTAL_ADDRESS = os.environ.get("POSTAL_ADDRESS", "Meridian Policy Forum, 12 Example Street, Springfield")
+
+# The rich-text editor's own extensions: the photo block places library photos
+# inside a section's text (core/richtext.py stores it as a placeholder). The
+# script path goes through the static files storage when a page is drawn.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [lazy(lambda path: static(path), str)("admin/js/photo-block.js")],
+        "extensions": {"PhotoBlock": html_tags(["figure"], {"figure": ["data-photo-id"]})},
+    }
+]
 
 # Public forms use Bootstrap 5 through crispy-forms.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

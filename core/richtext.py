@@ -103,6 +103,15 @@ def render_photo_blocks(html: str, render: Callable[[int], str]) -> str:
     return _PLACEHOLDER.sub(lambda match: render(int(match[1])), html or "")
 
 
-def RichTextField(**kwargs) -> ProseEditorField:  # noqa: N802 - reads like a field class
-    """A text field edited with the WYSIWYG editor and sanitised with our allowlist."""
-    return ProseEditorField(extensions=EDITOR_EXTENSIONS, sanitize=sanitise_html, **kwargs)
+# The editor's photo block (static/admin/js/photo-block.js, registered in settings as
+# DJANGO_PROSE_EDITOR_EXTENSIONS): a library photo placed in the text, stored as the placeholder above.
+PHOTO_BLOCK = {"PhotoBlock": True}
+
+
+def RichTextField(*, photos: bool = False, **kwargs) -> ProseEditorField:  # noqa: N802 - reads like a field class
+    """A text field edited with the WYSIWYG editor and sanitised with our allowlist.
+
+    With ``photos=True`` the editor can place library photos inside the text.
+    """
+    extensions = EDITOR_EXTENSIONS | PHOTO_BLOCK if photos else EDITOR_EXTENSIONS
+    return ProseEditorField(extensions=extensions, sanitize=sanitise_html, **kwargs)

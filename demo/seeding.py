@@ -33,6 +33,7 @@ from briefs.models import (
     EngagementResource,
     Photo,
     Section,
+    SectionPhoto,
     Series,
     Topic,
 )
@@ -93,8 +94,8 @@ class PlannedBrief:
     author_ids: list[int]
     topic_ids: list[int]
     resource_ids: list[int]
-    # (heading, sanitised html, photo id or None, photo placement), in order.
-    sections: list[tuple[str, str, int | None, str]]
+    # (heading, sanitised html with any photos placed in it), in order.
+    sections: list[tuple[str, str]]
 
 
 def existing_by(model, specs, *, keys=("slug", "name")) -> dict[str, object]:
@@ -231,11 +232,18 @@ def photos_write(photos: list[Photo], report: SeedReport) -> list[Photo]:
     return created
 
 
-def placement_choose(rng: random.Random) -> str:
-    roll = rng.random()
-    if roll < 0.6:
-        return Section.Placement.ASIDE
-    return Section.Placement.BOTTOM if roll < 0.8 else Section.Placement.TOP
+def photo_into_text(html: str, photo_id: int | None, *, after_paragraph: int = 3) -> str:
+    """The analysis with its photo placed inside the text, after the third paragraph as in the group's own briefs."""
+    if photo_id is None:
+        return html
+    figure = f'<figure data-photo-id="{photo_id}"></figure>'
+    position = -1
+    for _ in range(after_paragraph):
+        position = html.find("</p>", position + 1)
+        if position < 0:
+            return html + figure
+    position += len("</p>")
+    return html[:position] + figure + html[position:]
 
 
 def demo_pictures_ensure(
@@ -248,8 +256,8 @@ def demo_pictures_ensure(
         slugs = {demo_slug(BRIEFS[k]): k for k in already}
         for slug, header_id in Brief.objects.filter(slug__in=slugs).values_list("slug", "header_photo_id"):
             pictures[slugs[slug]] = (header_id, None)
-        sections = Section.objects.filter(brief__slug__in=slugs, heading=ANALYSIS_HEADING)
-        for slug, photo_id in sections.values_list("brief__slug", "photo_id"):
+        placed = SectionPhoto.objects.filter(section__brief__slug__in=slugs, section__heading=ANALYSIS_HEADING)
+        for slug, photo_id in placed.values_list("section__brief__slug", "photo_id"):
             pictures[slugs[slug]] = (pictures.get(slugs[slug], (None, None))[0], photo_id)
 
     new = [k for k in wanted if k not in pictures]
@@ -304,16 +312,17 @@ def brief_plan(
         topic_ids=[lookups["topics"][slug].pk for slug in spec.topics],
         resource_ids=[resource.pk for resource in resources],
         sections=[
-            (SUMMARY_HEADING, sanitise_html(prose.summary_html(spec, rng)), None, Section.Placement.ASIDE),
+            (SUMMARY_HEADING, sanitise_html(prose.summary_html(spec, rng))),
             (
                 ANALYSIS_HEADING,
-                sanitise_html(
-                    prose.analysis_html(
-                        spec, rng, site_name=site_name, resource=(first.name, first.url) if first else None
-                    )
+                photo_into_text(
+                    sanitise_html(
+                        prose.analysis_html(
+                            spec, rng, site_name=site_name, resource=(first.name, first.url) if first else None
+                        )
+                    ),
+                    analysis_photo_id,
                 ),
-                analysis_photo_id,
-                placement_choose(rng),
             ),
         ],
     )
@@ -368,11 +377,13 @@ def brief140_plan(*, lookups: dict, now: datetime.datetime, report: SeedReport) 
         sections=[
             (
                 SUMMARY_HEADING,
-                sanitise_html("".join(prose.paragraph(text) for text in brief140.SUMMARY_PARAGRAPHS)),
-                summary_photo.pk,
-                Section.Placement.TOP,
+                # The first photo opens the summary, above its text, as on the group's page.
+                sanitise_html(
+                    f'<figure data-photo-id="{summary_photo.pk}"></figure>'
+                    + "".join(prose.paragraph(text) for text in brief140.SUMMARY_PARAGRAPHS)
+                ),
             ),
-            (ANALYSIS_HEADING, sanitise_html("".join(analysis)), None, Section.Placement.ASIDE),
+            (ANALYSIS_HEADING, sanitise_html("".join(analysis))),
         ],
     )
 
@@ -405,10 +416,9 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
     for plan in plans:
         brief_id = plan.brief.pk
         sections += [
-            Section(brief_id=brief_id, heading=heading, body=body, photo_id=photo_id, photo_placement=placement,
-                    sort_order=position)
-            for position, (heading, body, photo_id, placement) in enumerate(plan.sections)
-        ]  # fmt: skip
+            Section(brief_id=brief_id, heading=heading, body=body, sort_order=position)
+            for position, (heading, body) in enumerate(plan.sections)
+        ]
         bylines += [BriefAuthor(brief_id=brief_id, author_id=a, sort_order=n) for n, a in enumerate(plan.author_ids)]
         topic_links += [topic_link(brief_id=brief_id, topic_id=topic_id) for topic_id in plan.topic_ids]
         resource_links += [

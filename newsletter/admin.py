@@ -22,14 +22,16 @@ from briefs.admin import BriefAdmin, PhotoAdmin
 from briefs.models import Brief
 from core.sortable import SortableInline
 
-from .campaigns import (
+from .campaigns import (  # issue 7: briefs live first
     NO_AUDIENCE_CHOSEN,
+    campaign_briefs_waiting,
     campaign_cancel,
     campaign_preview,
     campaign_problems,
     campaign_schedule,
     campaign_send_now,
     campaign_send_test,
+    campaign_send_when_live,
     campaign_unschedule,
 )
 from .forms import SubscriberImportForm
@@ -410,6 +412,7 @@ class CampaignAdmin(admin.ModelAdmin):
             view(self.schedule_view, "schedule"),
             view(self.unschedule_view, "unschedule"),
             view(self.send_now_view, "send-now"),
+            view(self.send_when_live_view, "send-when-live"),
             view(self.cancel_view, "cancel"),
             *super().get_urls(),
         ]
@@ -426,6 +429,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     initial={"scheduled_for": timezone.localtime(initial_time).replace(tzinfo=None)}
                 ),
                 "can_send": self.has_change_permission(request, campaign),
+                "briefs_waiting": campaign_briefs_waiting(campaign=campaign) if campaign.is_editable else [],
                 **(extra_context or {}),
             }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -521,6 +525,17 @@ class CampaignAdmin(admin.ModelAdmin):
         )
 
     @method_decorator(require_POST)
+    def send_when_live_view(self, request, campaign_id):
+        """Issue 7: schedule the campaign for the moment its scheduled briefs go live."""
+        campaign = self._campaign(request, campaign_id, change=True)
+        return self._act(
+            request,
+            campaign,
+            lambda: campaign_send_when_live(campaign=campaign, by=request.user),
+            "The campaign goes out as soon as its briefs are live.",
+        )
+
+    @method_decorator(require_POST)
     def cancel_view(self, request, campaign_id):
         campaign = self._campaign(request, campaign_id, change=True)
         return self._act(
@@ -536,6 +551,13 @@ def campaign_offer(request, brief):
     if not request.user.has_perm("newsletter.add_campaign"):
         return None
     url = reverse("admin:newsletter_campaign_add") + f"?brief={brief.pk}"
+    if brief.status == Brief.Status.SCHEDULED:
+        # Issue 7: never a campaign that reaches readers before the brief does.
+        return format_html(
+            '<a href="{}">Create a newsletter campaign for “{}”</a> and send it when the brief goes live.', url, brief
+        )
+    if not brief.is_live:
+        return None
     return format_html('<a href="{}">Create a newsletter campaign for “{}”</a>', url, brief)
 
 

@@ -10,6 +10,14 @@ once; the task does the sending (``newsletter.delivery``).
       │  ◀──unschedule──    │                          │
       └──────send now───────┴──────────────────────────┘
     draft / scheduled / sending ──cancel──▶ cancelled
+
+A campaign never goes out before every brief in it is live (readers would
+follow links to pages that answer 404): sending now and scheduling are
+refused while a brief is not, unless it is scheduled to go live before the
+campaign's time. "Send when the briefs go live" schedules the campaign for
+its last brief's time; if that brief is late (its go-live task has not run
+yet) the campaign waits, and ``brief_went_live`` sends it right after
+(newsletter/receivers.py).
 """
 
 import logging
@@ -21,6 +29,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import mailers
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+
+from briefs.models import Brief
 
 from .delivery import CampaignEmail, DeliveryRun, campaign_deliver, deliveries_skip_if_cancelled
 from .models import Campaign, Delivery, Subscriber
@@ -64,10 +75,12 @@ def campaign_problems(*, campaign: Campaign) -> list[str]:
     return problems
 
 
-def _require_sendable(campaign: Campaign) -> None:
+def _require_sendable(campaign: Campaign, *, when: datetime | None = None) -> None:
     if campaign.status not in SENDABLE:
         raise ValidationError(f"This campaign is {campaign.get_status_display().lower()}; it cannot be sent again.")
-    problems = campaign_problems(campaign=campaign)
+    problems = campaign_problems(campaign=campaign) + campaign_briefs_not_live_problems(
+        campaign=campaign, when=when or timezone.now()
+    )
     if problems:
         raise ValidationError(problems)
 
@@ -87,7 +100,7 @@ def campaign_schedule(*, campaign: Campaign, when: datetime, by=None) -> Campaig
     _check_permission(by)
     if when <= timezone.now():
         raise ValidationError("Choose a time in the future.")
-    _require_sendable(campaign)
+    _require_sendable(campaign, when=when)
     with transaction.atomic():
         _move(campaign, allowed=SENDABLE, status=Campaign.Status.SCHEDULED, scheduled_for=when)
         _enqueue(campaign_id=campaign.pk, at=when)
@@ -141,7 +154,11 @@ def campaign_start(*, campaign_id: int) -> bool:
         campaign = Campaign.objects.due(now).select_for_update().filter(pk=campaign_id).first()
         if campaign is None:
             return False
-        problems = campaign_problems(campaign=campaign)
+        if campaign_briefs_waiting(campaign=campaign):
+            # A brief due by now whose go-live task is late: brief_went_live sends the campaign after it.
+            logger.info("Campaign %s waits for its briefs to go live.", campaign_id)
+            return False
+        problems = campaign_problems(campaign=campaign) + campaign_briefs_not_live_problems(campaign=campaign, when=now)
         if problems:
             Campaign.objects.filter(pk=campaign_id).update(status=Campaign.Status.DRAFT, scheduled_for=None)
             logger.warning("Campaign %s was due but is not ready, so it is a draft again: %s", campaign_id, problems)
@@ -272,4 +289,54 @@ def campaigns_process_due() -> list[int]:
     ids = list((Campaign.objects.due(timezone.now()) | Campaign.objects.sending()).values_list("pk", flat=True))
     for campaign_id in ids:
         campaign_process(campaign_id=campaign_id, follow_up=False)
+    return ids
+
+
+# -- A campaign goes out only after its briefs are live (issue 7) ---------------------------------------------------
+
+
+def _briefs_not_live(campaign: Campaign) -> list[Brief]:
+    return [link.brief for link in campaign.campaign_briefs.select_related("brief") if not link.brief.is_live]
+
+
+def campaign_briefs_not_live_problems(*, campaign: Campaign, when: datetime) -> list[str]:
+    """Why the campaign cannot go out at ``when``: briefs readers could not open by then, in words staff can act on.
+
+    A brief scheduled to go live by ``when`` is fine: the campaign waits for
+    it if its go-live task is a little late.
+    """
+    problems = []
+    for brief in _briefs_not_live(campaign):
+        if brief.status == Brief.Status.SCHEDULED and brief.published_at and brief.published_at <= when:
+            continue
+        if brief.status == Brief.Status.SCHEDULED and brief.published_at:
+            going_live = date_format(timezone.localtime(brief.published_at), "j M Y, H:i")
+            problems.append(
+                f"“{brief.title}” goes live on {going_live}. Use “Send when the briefs go live”, "
+                "or schedule the campaign for that time or later."
+            )
+        else:
+            problems.append(f"“{brief.title}” is not published, so readers could not open it. Publish it first.")
+    return problems
+
+
+def campaign_briefs_waiting(*, campaign: Campaign) -> list[Brief]:
+    """The campaign's briefs that are scheduled and not live yet (the campaign waits for them)."""
+    return [brief for brief in _briefs_not_live(campaign) if brief.status == Brief.Status.SCHEDULED]
+
+
+def campaign_send_when_live(*, campaign: Campaign, by=None) -> Campaign:
+    """Schedule the campaign for the moment its last scheduled brief goes live; it goes out right after."""
+    waiting = campaign_briefs_waiting(campaign=campaign)
+    if not waiting:
+        raise ValidationError("Every brief in this campaign is live already: send it now or schedule it.")
+    return campaign_schedule(campaign=campaign, when=max(brief.published_at for brief in waiting), by=by)
+
+
+def campaigns_release_for_brief(*, brief_id: int) -> list[int]:
+    """After a brief went live: send the due scheduled campaigns that were waiting for it. Their ids."""
+    due = Campaign.objects.due(timezone.now()).filter(campaign_briefs__brief_id=brief_id).distinct()
+    ids = list(due.values_list("pk", flat=True))
+    for campaign_id in ids:
+        _enqueue(campaign_id=campaign_id)
     return ids

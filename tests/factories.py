@@ -4,6 +4,7 @@ import io
 
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
 from briefs.models import Author, Brief, BriefAuthor, BriefResource, EngagementResource, Photo, Section, Series, Topic
@@ -98,5 +99,9 @@ def published_brief(
         )
     for position, resource in enumerate(resources):
         BriefResource.objects.create(brief=brief, resource=resource, sort_order=position)
-    brief.publish(by=None)
+    if published_at is not None and published_at > timezone.now():
+        # A brief dated in the future is scheduled; it goes live (and is numbered) when its time comes.
+        brief.schedule(by=None, at=published_at)
+    else:
+        brief.publish(by=None)
     return brief

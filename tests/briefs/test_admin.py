@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from briefs.models import Brief, Photo, Section
+from briefs.models import Brief, Photo
 from tests.factories import (
     AuthorFactory,
     BriefFactory,
@@ -52,7 +52,7 @@ def brief_form_data(
 ) -> dict:
     """What the "Add brief" page posts when an editor has filled it in and pressed ``button``.
 
-    "_save" saves; "_publish" is "Save and publish", "_unpublish" "Save and unpublish".
+    "_save" saves; "_publish" is "Save and publish now", "_unpublish" "Save and unpublish" (workflow buttons).
     """
     data = {
         "title": title,
@@ -62,7 +62,7 @@ def brief_form_data(
         "header_photo": "",
         "published_at_0": "",
         "published_at_1": "",
-        button: "Save",
+        **({"workflow-transition": button.lstrip("_")} if button in {"_publish", "_unpublish"} else {button: "Save"}),
         **management_form("brief_authors", len(authors), min_num=1),
         **management_form("sections", len(sections)),
         **management_form("brief_resources", len(resources)),
@@ -73,8 +73,6 @@ def brief_form_data(
     for index, section in enumerate(sections):
         data[f"sections-{index}-heading"] = section["heading"]
         data[f"sections-{index}-body"] = section.get("body", "")
-        data[f"sections-{index}-photo"] = str(section["photo"].pk) if section.get("photo") else ""
-        data[f"sections-{index}-photo_placement"] = section.get("placement", Section.Placement.ASIDE)
         data[f"sections-{index}-sort_order"] = str(index)
     for index, resource in enumerate(resources):
         data[f"brief_resources-{index}-resource"] = str(resource.pk)
@@ -170,15 +168,13 @@ def test_an_editor_publishes_a_complete_brief_through_the_admin(staff_client, re
             sections=[
                 {
                     "heading": "Policy Summary",
-                    "body": "<p>Exports fell by <strong>half</strong> in a year.</p>",
-                    "photo": map_photo,
-                    "placement": Section.Placement.TOP,
+                    "body": f'<figure data-photo-id="{map_photo.pk}"></figure>'
+                    "<p>Exports fell by <strong>half</strong> in a year.</p>",
                 },
                 {
                     "heading": "Policy Analysis",
                     "body": '<p>Insurers <em>priced in</em> the risk. See <a href="https://grain.example.org/">data</a>.'
-                    "</p><script>alert(1)</script>",
-                    "photo": chart_photo,
+                    f'</p><figure data-photo-id="{chart_photo.pk}"></figure><script>alert(1)</script>',
                 },
             ],
             resources=[food, ports],
@@ -289,14 +285,14 @@ def test_an_editor_uploads_a_photo_to_the_library(staff_client):
     assert photo.image.storage.exists(photo.image.name)
 
 
-def test_an_editor_finds_a_photo_for_a_section_by_typing_part_of_its_description(staff_client):
-    """The photo picker in a section searches the library by alt text."""
+def test_an_editor_finds_a_header_photo_by_typing_part_of_its_description(staff_client):
+    """The header photo picker searches the library by alt text."""
     wanted = PhotoFactory(alt_text="Wind turbines off the coast")
     PhotoFactory(alt_text="Parliament in session")
 
     response = staff_client.get(
         reverse("admin:autocomplete"),
-        {"app_label": "briefs", "model_name": "section", "field_name": "photo", "term": "turbines"},
+        {"app_label": "briefs", "model_name": "brief", "field_name": "header_photo", "term": "turbines"},
     )
 
     assert response.status_code == 200
@@ -535,12 +531,12 @@ def test_unpublishing_and_republishing_in_the_admin_keeps_the_number(staff_clien
         data.update({"brief_authors-INITIAL_FORMS": "1", "brief_authors-0-id": str(byline.pk)})
         assert_saved(staff_client.post(change_url, data))
 
-    assert 'name="_unpublish"' in staff_client.get(change_url).content.decode()
+    assert 'name="workflow-transition" value="unpublish"' in staff_client.get(change_url).content.decode()
     press("_unpublish")
     assert reader.get(brief.get_absolute_url()).status_code == 404
     assert Brief.objects.get(pk=brief.pk).number == 1
 
-    assert 'name="_publish"' in staff_client.get(change_url).content.decode()
+    assert 'name="workflow-transition" value="publish"' in staff_client.get(change_url).content.decode()
     press("_publish")
     assert "Energy Brief #1" in reader.get(brief.get_absolute_url()).content.decode()
     assert Brief.objects.get(pk=brief.pk).number == 1
@@ -562,4 +558,4 @@ def test_a_posted_status_is_ignored_so_saving_never_publishes(staff_client, read
     assert reader.get(brief.get_absolute_url()).status_code == 404
     page = staff_client.get(reverse("admin:briefs_brief_change", args=[brief.pk])).content.decode()
     assert 'name="status"' not in page
-    assert 'name="_publish"' in page
+    assert 'name="workflow-transition" value="publish"' in page

@@ -8,9 +8,16 @@ import re
 import pytest
 from django.urls import reverse
 
-from briefs.models import Brief, BriefAuthor, Section
+from briefs.models import Brief, BriefAuthor
 from tests.chromium import ARTIFACTS
-from tests.factories import AuthorFactory, BriefFactory, PhotoFactory, TopicFactory, image_bytes, published_brief
+from tests.factories import (
+    AuthorFactory,
+    BriefFactory,
+    EngagementResourceFactory,
+    PhotoFactory,
+    TopicFactory,
+    published_brief,
+)
 
 PHOTO_AUTOCOMPLETE_URL = reverse("admin:briefs_photo_autocomplete")
 ADD_BRIEF_URL = reverse("admin:briefs_brief_add")
@@ -20,7 +27,7 @@ def change_url(brief):
     return reverse("admin:briefs_brief_change", args=[brief.pk])
 
 
-def photo_search(client, *, term="", model_name="section", field_name="photo", **extra):
+def photo_search(client, *, term="", model_name="brief", field_name="header_photo", **extra):
     return client.get(
         PHOTO_AUTOCOMPLETE_URL,
         {"app_label": "briefs", "model_name": model_name, "field_name": field_name, "term": term, **extra},
@@ -29,8 +36,8 @@ def photo_search(client, *, term="", model_name="section", field_name="photo", *
 
 @pytest.mark.django_db
 class TestPhotoPicker:
-    def test_section_photo_search_results_come_with_a_thumbnail(self, staff_client):
-        """Searching for a section photo shows each match with a small picture of it."""
+    def test_photo_search_results_come_with_a_thumbnail(self, staff_client):
+        """Searching for a header photo shows each match with a small picture of it."""
         wanted = PhotoFactory(alt_text="Wind turbines off the coast")
         PhotoFactory(alt_text="Parliament in session")
 
@@ -55,8 +62,8 @@ class TestPhotoPicker:
         assert response.status_code == 200
         assert [result["thumbnail"] for result in response.json()["results"]] == [photo.card_image.url]
 
-    def test_one_photo_can_be_looked_up_by_id_for_the_add_photo_popup(self, staff_client):
-        """After adding a photo in the "+" pop-up the picker can fetch just that photo's thumbnail."""
+    def test_one_photo_can_be_looked_up_by_id(self, staff_client):
+        """The picker can fetch just one photo's thumbnail by its id."""
         PhotoFactory()
         added = PhotoFactory(alt_text="Freshly uploaded")
 
@@ -83,35 +90,26 @@ class TestPhotoPicker:
         assert response.status_code == 302
         assert reverse("admin:login") in response["Location"]
 
-    def test_the_brief_form_shows_the_chosen_photos_with_thumbnails(self, staff_client):
-        """An editor opening a brief sees its header and section photos as pictures, in the pickers and below."""
+    def test_the_brief_form_shows_the_chosen_header_photo_with_a_thumbnail(self, staff_client):
+        """An editor opening a brief sees its header photo as a picture, in the picker and below it."""
         header = PhotoFactory(alt_text="Harbour cranes at dawn")
-        section_photo = PhotoFactory(alt_text="Map of the shipping lanes")
         brief = published_brief(header_photo=header, sections=1)
-        Section.objects.filter(brief=brief).update(photo=section_photo)
 
         page = staff_client.get(change_url(brief)).content.decode()
 
         assert f'data-ajax--url="{PHOTO_AUTOCOMPLETE_URL}"' in page
-        assert page.count("data-photo-picker") >= 3  # header, the section, the empty "add another" row
-        for photo in (header, section_photo):
-            assert f'data-thumbnail="{photo.card_image.url}"' in page
-            # Without JavaScript the server-rendered preview is there too.
-            assert f'<img src="{photo.card_image.url}" alt="{photo.alt_text}" class="admin-thumbnail"' in page
+        assert f'data-thumbnail="{header.card_image.url}"' in page
+        # Without JavaScript the server-rendered preview is there too.
+        assert f'<img src="{header.card_image.url}" alt="{header.alt_text}" class="admin-thumbnail"' in page
         assert "admin/js/photo-picker.js" in page
 
-    def test_the_add_photo_button_opens_the_photo_form_as_a_popup(self, staff_client):
-        """The "+" beside a photo picker leads to the "Add photo" form in pop-up mode."""
-        page = staff_client.get(ADD_BRIEF_URL).content.decode()
-        match = re.search(
-            r'id="add_id_header_photo"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*id="add_id_header_photo"', page
-        )
-
-        assert match, "no + button beside the header photo picker"
-        url = (match.group(1) or match.group(2)).replace("&amp;", "&")
-        assert url.startswith(reverse("admin:briefs_photo_add"))
-        assert "_popup=1" in url
-        assert staff_client.get(url).status_code == 200
+    def test_no_picker_on_the_brief_form_opens_a_popup_window(self, staff_client):
+        """Header photo, series, topics, authors and resources have no "+", pencil or eye links (pop-up windows)."""
+        brief = published_brief(header_photo=PhotoFactory(), resources=[EngagementResourceFactory()])
+        for url in (ADD_BRIEF_URL, change_url(brief)):
+            page = staff_client.get(url).content.decode()
+            assert "_popup=1" not in page, url
+            assert 'class="related-widget-wrapper-link' not in page, url
 
 
 @pytest.mark.django_db
@@ -157,8 +155,6 @@ class TestReordering:
                 f"sections-{index}-brief": str(brief.pk),
                 f"sections-{index}-heading": section.heading,
                 f"sections-{index}-body": section.body,
-                f"sections-{index}-photo": "",
-                f"sections-{index}-photo_placement": section.photo_placement,
                 f"sections-{index}-sort_order": str(new_order.index(section)),
             }
 
@@ -320,12 +316,10 @@ def test_an_editor_reorders_sections_with_the_keyboard_and_readers_see_the_new_o
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_editor_picks_and_adds_photos_seeing_thumbnails(live_server, admin_page, staff_user, tmp_path):
-    """Photo search shows thumbnails, the preview follows the choice, and a photo added in the "+" pop-up shows too."""
+def test_an_editor_picks_a_header_photo_seeing_thumbnails(live_server, admin_page, staff_user):
+    """Photo search shows thumbnails and the preview under the picker follows the choice."""
     PhotoFactory(alt_text="Harbour cranes at dawn")
     brief = published_brief(sections=1)
-    upload = tmp_path / "fields.png"
-    upload.write_bytes(image_bytes(size=(320, 200), color=(230, 180, 40), format="PNG"))
     page = admin_page
 
     page.goto(live_server.url + reverse("admin:login"))
@@ -341,18 +335,6 @@ def test_an_editor_picks_and_adds_photos_seeing_thumbnails(live_server, admin_pa
     preview = page.locator(".field-header_photo_preview .readonly img")
     assert preview.get_attribute("alt") == "Harbour cranes at dawn"
     assert page.locator(".field-header_photo .select2-selection img").count() == 1
-
-    with page.expect_popup() as popup_info:
-        page.click("#add_id_sections-0-photo")
-    popup = popup_info.value
-    popup.set_input_files("#id_image", str(upload))
-    popup.fill("#id_alt_text", "Yellow fields in late summer")
-    popup.click("input[name=_save]")
-    popup.wait_for_event("close")
-
-    section_preview = page.locator("#sections-0 .field-photo_preview .readonly img")
-    section_preview.wait_for()
-    assert section_preview.get_attribute("alt") == "Yellow fields in late summer"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "admin-photo-pickers.png"), full_page=True)
 
@@ -360,4 +342,3 @@ def test_an_editor_picks_and_adds_photos_seeing_thumbnails(live_server, admin_pa
     page.wait_for_url("**" + reverse("admin:briefs_brief_changelist"))
     brief.refresh_from_db()
     assert brief.header_photo.alt_text == "Harbour cranes at dawn"
-    assert brief.sections.get().photo.alt_text == "Yellow fields in late summer"

@@ -73,12 +73,10 @@ def test_filters_show_unused_photos_and_photos_by_credit(staff_client, library):
 
 
 def test_a_photos_page_lists_every_brief_and_campaign_that_uses_it(staff_client, library):
-    """Header photo, section photo, photo in the text and newsletter campaign are each named with a link."""
+    """Header photo, photo in the text and newsletter campaign are each named with a link."""
     photo = library["header"]
     other = published_brief(title="Port power")
     section = other.sections.first()
-    section.photo = photo
-    section.save()
     section.body = f'<figure data-photo-id="{photo.pk}"></figure>'
     section.save()
     campaign = make_campaign(briefs=[library["brief"]], subject="Winter digest")
@@ -88,7 +86,6 @@ def test_a_photos_page_lists_every_brief_and_campaign_that_uses_it(staff_client,
     used = html[html.index('<ul class="photo-usages">') :]
     used = used[: used.index("</ul>")]
     assert "Header photo" in used and "Winter shipping lanes (published)" in used
-    assert f"Photo of the section “{section.heading}”" in used
     assert f"In the text of “{section.heading}”" in used and "Port power (published)" in used
     assert "Newsletter campaign" in used and "Winter digest (draft)" in used
     assert reverse("admin:newsletter_campaign_change", args=[campaign.pk]) in used
@@ -136,13 +133,13 @@ def test_an_unused_photo_can_be_deleted(staff_client, library):
 
 
 def test_the_database_refuses_to_delete_a_photo_a_brief_shows():
-    """Outside the admin too (a script, the shell), a header or section photo cannot be deleted from under a brief."""
+    """Outside the admin too (a script, the shell), a header or in-text photo cannot be deleted from under a brief."""
     from django.db.models import ProtectedError
 
     header, section_photo = PhotoFactory(), PhotoFactory()
     brief = published_brief(header_photo=header)
     section = brief.sections.first()
-    section.photo = section_photo
+    section.body += f'<figure data-photo-id="{section_photo.pk}"></figure>'
     section.save()
 
     for photo in (header, section_photo):

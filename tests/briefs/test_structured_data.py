@@ -73,7 +73,8 @@ def brief():
         published_at=datetime.datetime(2026, 5, 4, 9, 0, tzinfo=datetime.UTC),
     )
     section = brief.sections.first()
-    section.photo = PhotoFactory(alt_text="Delegates", caption="", credit="", licence="")
+    in_text = PhotoFactory(alt_text="Delegates", caption="", credit="", licence="")
+    section.body += f'<figure data-photo-id="{in_text.pk}"></figure>'
     section.save()
     Brief.objects.filter(pk=brief.pk).update(corrected_at=datetime.datetime(2026, 6, 3, 9, 0, tzinfo=datetime.UTC))
     return brief

@@ -64,7 +64,8 @@ def site():
             resources=[EngagementResourceFactory(name=f"Open Seas Coalition {index}")],
         )
     section = brief.sections.last()
-    section.photo = PhotoFactory(alt_text="Delegates at a long table", caption="“We will not wait,” said the envoy.")
+    photo = PhotoFactory(alt_text="Delegates at a long table", caption="“We will not wait,” said the envoy.")
+    section.body += f'<figure data-photo-id="{photo.pk}"></figure>'
     section.save()
     subscriber = Subscriber.objects.create(email="reader@example.org", status=Subscriber.Status.SUBSCRIBED)
     token = confirmation_token_make(

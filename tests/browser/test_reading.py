@@ -19,7 +19,7 @@ def brief_with_photos():
         resources=[EngagementResourceFactory(name="Open Seas Coalition"), EngagementResourceFactory()],
     )
     section = brief.sections.last()
-    section.photo = analysis_photo
+    section.body += f'<figure data-photo-id="{analysis_photo.pk}"></figure><p>After the photo.</p>'
     section.save()
     return brief
 

@@ -109,7 +109,10 @@ def test_every_demo_brief_is_complete_and_published(seeded):
         assert (summary.heading, analysis.heading) == ("Policy Summary", "Policy Analysis")
         assert summary.body.count("<p>") >= 2
         assert analysis.body.count("<p>") >= 4
-        assert analysis.photo and analysis.photo.caption.startswith("“") and analysis.photo.credit
+        [placed] = analysis.text_photos.all()
+        assert placed.photo.caption.startswith("“") and placed.photo.credit
+        # The photo sits inside the text, after the third paragraph, as in the group's own briefs.
+        assert analysis.body.split("<figure")[0].count("</p>") == 3
 
 
 def test_demo_briefs_read_differently(seeded):
@@ -137,8 +140,11 @@ def test_the_demo_has_a_brief_shaped_like_foreign_policy_brief_140(seeded):
     summary, analysis = brief.page_sections
     assert (summary.heading, analysis.heading) == ("Policy Summary", "Policy Analysis")
     assert summary.body.count("<p>") == 2
-    assert summary.photo.credit == "Northgate Press Agency" and summary.photo_placement == Section.Placement.TOP
-    assert summary.photo.licence == "CC BY 4.0" and summary.photo.licence_url
+    # The first photo opens the summary, above its text.
+    assert summary.body.startswith("<figure data-photo-id=")
+    [opening] = [placement.photo for placement in summary.text_photos.all()]
+    assert opening.credit == "Northgate Press Agency"
+    assert opening.licence == "CC BY 4.0" and opening.licence_url
     paragraphs = analysis.body.split("</p>")
     assert analysis.body.count("<p>") == 5
     assert paragraphs[3].startswith("<figure data-photo-id=")
