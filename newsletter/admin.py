@@ -32,13 +32,13 @@ from .campaigns import (
 )
 from .forms import SubscriberImportForm
 from .models import Campaign, CampaignBrief, Delivery, Subscriber
+from .queue import task_enqueue
 from .services import (
     subscriber_record_consent,
     subscriber_unsubscribe,
     subscribers_csv_lines,
     subscribers_import_csv,
 )
-from .tasks import send_import_confirmations
 
 
 class SubscriberAddForm(forms.ModelForm):
@@ -140,7 +140,7 @@ class SubscriberAdmin(admin.ModelAdmin):
             subscriber_record_consent(subscriber=subscriber, note=form.cleaned_data["consent_note"], by=request.user)
         else:
             # Their choices are saved by now, so the email can list them.
-            send_import_confirmations.enqueue([subscriber.pk])
+            task_enqueue("send_import_confirmations", subscriber_ids=[subscriber.pk])
 
     @admin.action(description="Unsubscribe selected subscribers", permissions=["change"])
     def unsubscribe_selected(self, request, queryset):

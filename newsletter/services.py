@@ -28,6 +28,7 @@ from briefs.models import Series, Topic
 from .emails import render_email
 from .forms import CONSENT_WORDING_VERSION, consent_wording
 from .models import Subscriber, normalise_email
+from .queue import task_enqueue
 from .ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 from .tokens import CONFIRM_MAX_AGE, SubscriptionRequest, confirmation_token_make
 
@@ -294,10 +295,8 @@ def subscribers_import_csv(*, file: IO[bytes], consented: bool, consent_note: st
 
     if not consented:
         # Thousands of emails would outlast the request: the worker sends them.
-        from .tasks import send_import_confirmations
-
         subscriber_ids = [subscriber.pk for subscriber in created]
-        send_import_confirmations.enqueue(subscriber_ids)
+        task_enqueue("send_import_confirmations", subscriber_ids=subscriber_ids)
         result.confirmations_queued = len(subscriber_ids)
     return result
 

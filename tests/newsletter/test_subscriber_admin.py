@@ -181,10 +181,10 @@ def test_import_request_leaves_the_emails_to_the_background_worker(staff_client,
     assert smtp_server.messages == [], "nothing is sent inside the request"
     [queued] = default_task_backend.results
     assert queued.task.name == send_import_confirmations.name
-    assert sorted(queued.args[0]) == sorted(Subscriber.objects.values_list("pk", flat=True))
+    assert sorted(queued.kwargs["subscriber_ids"]) == sorted(Subscriber.objects.values_list("pk", flat=True))
 
     # What the worker then does:
-    send_import_confirmations.call(*queued.args)
+    send_import_confirmations.call(**queued.kwargs)
     emails = smtp_server.wait_for(2)
     assert sorted(message["To"] for message in emails) == ["four@example.org", "three@example.org"]
 
