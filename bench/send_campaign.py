@@ -65,7 +65,7 @@ def start_sink(port: int) -> subprocess.Popen:
     return sink
 
 
-def configure(args, port: int, workdir: str) -> None:
+def configure(*, port: int, workdir: str, batch_size: int = 0) -> None:
     """Environment for Django before it starts: throwaway database, SMTP pointed at the sink."""
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ.update(
@@ -81,8 +81,8 @@ def configure(args, port: int, workdir: str) -> None:
             "MEDIA_ROOT": f"{workdir}/media",
         }
     )
-    if args.batch_size:
-        os.environ["NEWSLETTER_BATCH_SIZE"] = str(args.batch_size)
+    if batch_size:
+        os.environ["NEWSLETTER_BATCH_SIZE"] = str(batch_size)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -141,7 +141,7 @@ def main() -> None:
     sink = start_sink(port)
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as workdir:
         try:
-            configure(args, port, workdir)
+            configure(port=port, workdir=workdir, batch_size=args.batch_size)
             run(args, port)
         finally:
             sink.terminate()

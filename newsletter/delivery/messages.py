@@ -81,6 +81,12 @@ class CampaignMessage(EmailMultiAlternatives):
     that shape (a non-ASCII address, say) goes through Django's own
     ``message()``.
 
+    Worth its lines: ``bench/message_build.py`` builds the same messages
+    about ten times faster this way (ours ~4,200 a second, Django's ~450,
+    with an ASCII or a non-ASCII subject alike), and with Django's path
+    ``bench/send_campaign.py`` on SQLite fell from 0.63 to 0.31 of the raw
+    smtplib loop: the whole send took twice as long, not 20% longer.
+
     Headers are not folded: RFC 5322 allows lines up to 998 characters (78
     is a recommendation), and folding a long ``List-Unsubscribe`` the usual
     way turns its two URLs into RFC 2047 encoded words, which mail clients
