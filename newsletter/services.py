@@ -47,9 +47,6 @@ class ConfirmOutcome(StrEnum):
     STALE = "stale"
 
 
-# -- asking and confirming ---------------------------------------------------
-
-
 def subscription_request(
     *,
     email: str,
@@ -146,9 +143,6 @@ def _confirmation_message(request: SubscriptionRequest) -> EmailMultiAlternative
     return message
 
 
-# -- preferences and leaving -------------------------------------------------
-
-
 def subscriber_update_preferences(*, subscriber: Subscriber, series: Iterable[Series], topics: Iterable[Topic]) -> None:
     """Replace what ``subscriber`` receives; choosing nothing means everything."""
     with transaction.atomic():
@@ -198,9 +192,6 @@ def _set_choices(subscriber: Subscriber, series: Iterable[Series], topics: Itera
     if subscriber.wants_everything != wants_everything:
         subscriber.wants_everything = wants_everything
         subscriber.save(update_fields=["wants_everything"])
-
-
-# -- import and export -------------------------------------------------------
 
 
 @dataclass(frozen=True)
