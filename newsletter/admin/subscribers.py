@@ -11,12 +11,14 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from ..forms import SubscriberImportForm
 from ..models import Subscriber
 from ..queue import task_enqueue
 from ..services import (
-    subscriber_record_consent,
+    staff_consent_note,
+    subscriber_consent_apply,
     subscriber_unsubscribe,
     subscribers_csv_lines,
     subscribers_import_csv,
@@ -109,20 +111,20 @@ class SubscriberAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        if not change and not form.cleaned_data["consented"]:
-            obj.consent_note = ""  # pending: nobody vouched for anything
+        if not change:
+            if form.cleaned_data["consented"]:
+                now = timezone.now()
+                note = staff_consent_note(note=form.cleaned_data["consent_note"], by=request.user, at=now)
+                subscriber_consent_apply(obj, at=now, note=note)
+            else:
+                obj.consent_note = ""  # pending: nobody vouched for anything
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if change:
-            return
-        subscriber = form.instance
-        if form.cleaned_data["consented"]:
-            subscriber_record_consent(subscriber=subscriber, note=form.cleaned_data["consent_note"], by=request.user)
-        else:
+        if not change and not form.cleaned_data["consented"]:
             # Their choices are saved by now, so the email can list them.
-            task_enqueue("send_import_confirmations", subscriber_ids=[subscriber.pk])
+            task_enqueue("send_import_confirmations", subscriber_ids=[form.instance.pk])
 
     @admin.action(description="Unsubscribe selected subscribers", permissions=["change"])
     def unsubscribe_selected(self, request, queryset):
