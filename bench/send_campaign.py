@@ -91,13 +91,18 @@ def configure(*, port: int, workdir: str, batch_size: int = 0) -> None:
 
 def make_campaign(count: int):
     from django.core.management import call_command
+    from django.utils import timezone
 
     from briefs.models import Author, Brief, BriefAuthor, Section, Series
     from newsletter.models import Campaign, CampaignBrief, Subscriber
 
     call_command("migrate", verbosity=0)
+    now = timezone.now()
     Subscriber.objects.bulk_create(
-        (Subscriber(email=f"reader{n}@example.org", status=Subscriber.Status.SUBSCRIBED) for n in range(count)),
+        (
+            Subscriber(email=f"reader{n}@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=now)
+            for n in range(count)
+        ),
         batch_size=5000,
     )
     series = Series.objects.create(name="Bench Policy Brief", slug="bench")
@@ -106,6 +111,7 @@ def make_campaign(count: int):
         subject="This week: three new policy briefs",
         intro="<p>Three briefs on trade, water and energy, written for busy readers.</p>",
         status=Campaign.Status.SENDING,
+        started_at=now,
     )
     for position, title in enumerate(["Ports and power", "Water across borders", "The grid after coal"]):
         brief = Brief.objects.create(

@@ -46,12 +46,15 @@ def people():
         source=Subscriber.Source.DASHBOARD,
         wants_everything=False,
         confirmed_at=timezone.now(),
+        consent_at=timezone.now(),
     )
     ana.topics.set([climate])
     ana.series.set([foreign])
-    Subscriber.objects.create(email="ben@example.org", status=Subscriber.Status.SUBSCRIBED)
+    Subscriber.objects.create(email="ben@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now())
     Subscriber.objects.create(email="cleo@example.org")
-    Subscriber.objects.create(email="dev@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+    Subscriber.objects.create(
+        email="dev@example.org", status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+    )
     return ana
 
 
@@ -261,7 +264,7 @@ def test_bad_rows_are_reported_by_line_number_and_nothing_is_imported(staff_clie
 
 def test_duplicates_are_skipped_whatever_their_capitals(staff_client, smtp_server):
     """People already on the list, or listed twice, are not added again and get no email."""
-    Subscriber.objects.create(email="Known@example.org", status=Subscriber.Status.SUBSCRIBED)
+    Subscriber.objects.create(email="Known@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now())
     text = "Email\nknown@EXAMPLE.org\nnew@example.org\nNEW@example.org\n new@Example.org \n"
     response = import_csv(staff_client, text)
     assert response.status_code == 302
