@@ -104,6 +104,22 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["status", "scheduled_for", "started_at", "finished_at", "recipients_count"]
 
+    # Workflow steps that need nothing but a button, and what staff read when they worked.
+    BUTTON_STEPS = {
+        "unschedule": (
+            campaign_unschedule,
+            "The campaign is a draft again; nothing will be sent until you schedule or send it.",
+        ),
+        "send-now": (
+            campaign_send_now,
+            "Sending has started. This page shows the progress; you can leave it at any time.",
+        ),
+        "cancel": (
+            campaign_cancel,
+            "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
+        ),
+    }
+
     class Media:
         css = {"all": ["admin/css/campaign-admin.css"]}
         js = ["admin/js/campaign-progress.js"]
@@ -180,9 +196,7 @@ class CampaignAdmin(admin.ModelAdmin):
             view(self.progress_view, "progress"),
             view(self.send_test_view, "send-test"),
             view(self.schedule_view, "schedule"),
-            view(self.unschedule_view, "unschedule"),
-            view(self.send_now_view, "send-now"),
-            view(self.cancel_view, "cancel"),
+            *(view(self._step_view(step, success), name) for name, (step, success) in self.BUTTON_STEPS.items()),
             *super().get_urls(),
         ]
 
@@ -272,35 +286,15 @@ class CampaignAdmin(admin.ModelAdmin):
             f"Scheduled to go out on {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}.",
         )
 
-    @method_decorator(require_POST)
-    def unschedule_view(self, request, campaign_id):
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_unschedule(campaign=campaign, by=request.user),
-            "The campaign is a draft again; nothing will be sent until you schedule or send it.",
-        )
+    def _step_view(self, step, success: str):
+        """A POST-only view that takes the campaign one ``step`` on, telling staff ``success`` or what stopped it."""
 
-    @method_decorator(require_POST)
-    def send_now_view(self, request, campaign_id):
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_send_now(campaign=campaign, by=request.user),
-            "Sending has started. This page shows the progress; you can leave it at any time.",
-        )
+        @require_POST
+        def view(request, campaign_id):
+            campaign = self._campaign(request, campaign_id, change=True)
+            return self._act(request, campaign, lambda: step(campaign=campaign, by=request.user), success)
 
-    @method_decorator(require_POST)
-    def cancel_view(self, request, campaign_id):
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_cancel(campaign=campaign, by=request.user),
-            "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
-        )
+        return view
 
 
 @admin.register(Delivery)

@@ -60,37 +60,24 @@ class SubscriberAdmin(admin.ModelAdmin):
         ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
         ("Consent", {"fields": ["consented", "consent_note"]}),
     ]
-    # The status only changes through what the person does (confirm, unsubscribe),
-    # the actions below or the add form, so consent and leaving are always recorded.
-    readonly_fields = [
-        "status",
-        "token",
-        "created_at",
-        "confirmed_at",
-        "unsubscribed_at",
+    # The record of how someone came and went: shown, never edited. The status
+    # only changes through what the person does (confirm, unsubscribe), the
+    # actions below or the add form, so consent and leaving are always recorded.
+    history_fields = [
         "consent_at",
         "consent_wording",
         "consent_note",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
         "hard_bounces",
+        "token",
     ]
+    readonly_fields = ["status", *history_fields]
     fieldsets = [
         (None, {"fields": ["email", "status", "source"]}),
         ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
-        (
-            "Consent and history",
-            {
-                "fields": [
-                    "consent_at",
-                    "consent_wording",
-                    "consent_note",
-                    "created_at",
-                    "confirmed_at",
-                    "unsubscribed_at",
-                    "hard_bounces",
-                    "token",
-                ]
-            },
-        ),
+        ("Consent and history", {"fields": history_fields}),
     ]
     change_list_template = "admin/newsletter/subscriber/change_list.html"
 
