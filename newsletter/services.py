@@ -104,7 +104,7 @@ def subscription_confirm(*, request: SubscriptionRequest) -> tuple[ConfirmOutcom
             ):
                 return ConfirmOutcome.STALE, subscriber
 
-        subscriber_consent_apply(subscriber, at=now, wording=request.consent_wording)
+        subscriber_consent_apply(subscriber=subscriber, at=now, wording=request.consent_wording)
         subscriber.source = request.source
         # They opened an email we sent, so the address works again.
         subscriber.hard_bounces = 0
@@ -163,7 +163,7 @@ def subscriber_unsubscribe(*, subscriber: Subscriber) -> tuple[Subscriber, bool]
 
 
 def subscriber_consent_apply(
-    subscriber: Subscriber, *, at: datetime, wording: str = "", note: str = "", confirmed: bool = True
+    *, subscriber: Subscriber, at: datetime, wording: str = "", note: str = "", confirmed: bool = True
 ) -> Subscriber:
     """Subscribe ``subscriber`` on consent given at ``at``, keeping the record of it; the caller saves.
 
@@ -271,7 +271,7 @@ def subscribers_import_csv(*, file: IO[bytes], consented: bool, consent_note: st
     if consented:
         note = staff_consent_note(note=consent_note, by=imported_by, at=now, via="CSV import")
         for subscriber in subscribers:
-            subscriber_consent_apply(subscriber, at=now, note=note, confirmed=False)
+            subscriber_consent_apply(subscriber=subscriber, at=now, note=note, confirmed=False)
     try:
         with transaction.atomic():
             created = Subscriber.objects.bulk_create(subscribers, batch_size=500)

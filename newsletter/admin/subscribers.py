@@ -102,7 +102,7 @@ class SubscriberAdmin(admin.ModelAdmin):
             if form.cleaned_data["consented"]:
                 now = timezone.now()
                 note = staff_consent_note(note=form.cleaned_data["consent_note"], by=request.user, at=now)
-                subscriber_consent_apply(obj, at=now, note=note)
+                subscriber_consent_apply(subscriber=obj, at=now, note=note)
             else:
                 obj.consent_note = ""  # pending: nobody vouched for anything
         super().save_model(request, obj, form, change)
