@@ -24,7 +24,7 @@ def task_enqueue(name: str, *, run_after: datetime | None = None, **kwargs) -> b
     task = import_string(f"newsletter.tasks.{name}")
     if run_after is not None:
         if not task.get_backend().supports_defer:
-            logger.info("Task %s is due at %s; the task backend cannot wait for it.", name, run_after)
+            logger.info("Task %s %s is due at %s; the task backend cannot wait for it.", name, kwargs, run_after)
             return False
         task = task.using(run_after=run_after)
     task.enqueue(**kwargs)
