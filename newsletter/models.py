@@ -262,11 +262,17 @@ class DeliveryProgress(dict):
 
 
 class DeliveryQuerySet(models.QuerySet):
+    def due(self, now):
+        """Queued deliveries that may be tried now (a retry waits for its ``next_attempt_at``)."""
+        return self.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=Delivery.Status.QUEUED)
+
+    def abandoned(self, now):
+        """Deliveries claimed by a worker whose lease ran out: it died, and another may take them over."""
+        return self.filter(status=Delivery.Status.SENDING, claimed_until__lte=now)
+
     def claimable(self, now):
-        """Deliveries a worker may take now: queued and due, or claimed by a worker whose lease ran out."""
-        queued = Q(status=Delivery.Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        abandoned = Q(status=Delivery.Status.SENDING, claimed_until__lte=now)
-        return self.filter(queued | abandoned)
+        """Deliveries a worker may take now: queued and due, or abandoned."""
+        return self.due(now) | self.abandoned(now)
 
     def progress(self) -> DeliveryProgress:
         """One query: how many deliveries are in each status."""
@@ -322,7 +328,9 @@ class Delivery(models.Model):
                 name="delivery_sent_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "status"], name="delivery_campaign_status_idx")]
+        # With the id last, a worker reads a campaign's queue in order and stops after one batch,
+        # instead of sorting everything still to send for every batch.
+        indexes = [models.Index(fields=["campaign", "status", "id"], name="delivery_campaign_queue_idx")]
         verbose_name_plural = "deliveries"
 
     def __str__(self):

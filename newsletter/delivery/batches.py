@@ -52,17 +52,17 @@ def batch_claim(*, campaign_id: int, token: str, size: int) -> list[Delivery]:
     more rows than asked for.)
     """
     now = timezone.now()
-    candidates = (
-        Delivery.objects.filter(campaign_id=campaign_id, campaign__status=Campaign.Status.SENDING)
-        .claimable(now)
-        .order_by("pk")
-    )
+    queue = Delivery.objects.filter(campaign_id=campaign_id).order_by("pk")
     if db_connection.features.has_select_for_update_skip_locked:
-        # Lock only the delivery rows: locking the shared campaign row would
-        # make every other worker skip the whole campaign.
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        queue = queue.select_for_update(skip_locked=True)
     with transaction.atomic():
-        ids = list(candidates.values_list("pk", flat=True)[:size])
+        # Read, not locked: a lock on the shared campaign row would make the other workers wait.
+        if not Campaign.objects.sending().filter(pk=campaign_id).exists():
+            return []
+        # Abandoned claims (rare) first, then the queue in order: each query walks the
+        # (campaign, status, id) index and stops at ``size`` rows.
+        ids = list(queue.abandoned(now).values_list("pk", flat=True)[:size])
+        ids += queue.due(now).values_list("pk", flat=True)[: size - len(ids)]
         if not ids:
             return []
         Delivery.objects.filter(pk__in=ids).claimable(now).update(
