@@ -65,7 +65,7 @@ def start_sink(port: int) -> subprocess.Popen:
     return sink
 
 
-def configure(args, port: int, workdir: str) -> None:
+def configure(*, port: int, workdir: str, batch_size: int = 0) -> None:
     """Environment for Django before it starts: throwaway database, SMTP pointed at the sink."""
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ.update(
@@ -81,8 +81,8 @@ def configure(args, port: int, workdir: str) -> None:
             "MEDIA_ROOT": f"{workdir}/media",
         }
     )
-    if args.batch_size:
-        os.environ["NEWSLETTER_BATCH_SIZE"] = str(args.batch_size)
+    if batch_size:
+        os.environ["NEWSLETTER_BATCH_SIZE"] = str(batch_size)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -91,13 +91,18 @@ def configure(args, port: int, workdir: str) -> None:
 
 def make_campaign(count: int):
     from django.core.management import call_command
+    from django.utils import timezone
 
     from briefs.models import Author, Brief, BriefAuthor, Section, Series
     from newsletter.models import Campaign, CampaignBrief, Subscriber
 
     call_command("migrate", verbosity=0)
+    now = timezone.now()
     Subscriber.objects.bulk_create(
-        (Subscriber(email=f"reader{n}@example.org", status=Subscriber.Status.SUBSCRIBED) for n in range(count)),
+        (
+            Subscriber(email=f"reader{n}@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=now)
+            for n in range(count)
+        ),
         batch_size=5000,
     )
     series = Series.objects.create(name="Bench Policy Brief", slug="bench")
@@ -106,6 +111,7 @@ def make_campaign(count: int):
         subject="This week: three new policy briefs",
         intro="<p>Three briefs on trade, water and energy, written for busy readers.</p>",
         status=Campaign.Status.SENDING,
+        started_at=now,
     )
     for position, title in enumerate(["Ports and power", "Water across borders", "The grid after coal"]):
         brief = Brief.objects.create(
@@ -141,7 +147,7 @@ def main() -> None:
     sink = start_sink(port)
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as workdir:
         try:
-            configure(args, port, workdir)
+            configure(port=port, workdir=workdir, batch_size=args.batch_size)
             run(args, port)
         finally:
             sink.terminate()

@@ -319,7 +319,7 @@ NEWSLETTER_UNSUBSCRIBE_MAILTO = os.environ.get(
 )
 # Deliveries a worker claims and records at a time. Smaller batches mean
 # fewer possible duplicates if a worker is killed outright mid-batch (see
-# newsletter/delivery.py); larger ones mean fewer database writes.
+# docs/delivery.md); larger ones mean fewer database writes.
 NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "100"))
 
 LOGGING = {

@@ -3,8 +3,9 @@
 Each step is a keyword-only ``campaign_<action>`` function that checks the
 campaign's state and moves it on with a conditional UPDATE, so a double click
 or two members of staff acting at once cannot send a campaign twice. Steps
-that send queue a task (``newsletter.tasks.send_campaign``) and return at
-once; the task does the sending (``newsletter.delivery``).
+that send queue a task (``newsletter.tasks.send_campaign``, by name through
+``newsletter.queue``) and return at once; the task does the sending
+(``newsletter.delivery``).
 
     draft ──schedule──▶ scheduled ──(time comes)──▶ sending ──▶ sent
       │  ◀──unschedule──    │                          │
@@ -35,6 +36,7 @@ from briefs.models import Brief
 
 from .delivery import CampaignEmail, DeliveryRun, campaign_deliver, deliveries_skip_if_cancelled
 from .models import Campaign, Delivery, Subscriber
+from .queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -265,18 +267,9 @@ def _enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, pr
     test), and a follow-up without progress is not queued, so a campaign
     cannot loop on itself.
     """
-    from .tasks import send_campaign  # The task module imports this one.
-
-    task = send_campaign
-    if at is not None:
-        if task.get_backend().supports_defer:
-            task = task.using(run_after=at)
-        else:
-            logger.info("Campaign %s: next step due at %s; the task backend cannot wait for it.", campaign_id, at)
-            return
-    elif not progressed:
+    if at is None and not progressed:
         return
-    task.enqueue(campaign_id=campaign_id, retry=retry)
+    task_enqueue("send_campaign", run_after=at, campaign_id=campaign_id, retry=retry)
 
 
 def campaigns_process_due() -> list[int]:

@@ -44,12 +44,16 @@ class SubscriberQuerySet(models.QuerySet):
         return queryset.filter(wants_everything | matches).distinct()
 
 
+# Each model's statuses are defined outside it so that its Meta can name them in constraints.
+class SubscriberStatus(models.TextChoices):
+    PENDING = "pending", "Pending confirmation"
+    SUBSCRIBED = "subscribed", "Subscribed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Bounced"
+
+
 class Subscriber(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
-        SUBSCRIBED = "subscribed", "Subscribed"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Bounced"
+    Status = SubscriberStatus
 
     class Source(models.TextChoices):
         DASHBOARD = "dashboard", "Dashboard form"
@@ -88,7 +92,20 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="subscriber_email_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="subscriber_email_unique_ci"),
+            models.CheckConstraint(condition=Q(status__in=SubscriberStatus.values), name="subscriber_status_known"),
+            # Nobody receives campaigns without a record of when they agreed to.
+            models.CheckConstraint(
+                condition=~Q(status=SubscriberStatus.SUBSCRIBED) | Q(consent_at__isnull=False),
+                name="subscriber_subscribed_has_consent",
+            ),
+            # A confirmation link sent before that moment must not subscribe them again.
+            models.CheckConstraint(
+                condition=~Q(status=SubscriberStatus.UNSUBSCRIBED) | Q(unsubscribed_at__isnull=False),
+                name="subscriber_unsubscribed_has_time",
+            ),
+        ]
 
     def __str__(self):
         return self.email
@@ -113,13 +130,16 @@ class CampaignQuerySet(models.QuerySet):
         return self.filter(status=Campaign.Status.SENDING)
 
 
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class Campaign(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = CampaignStatus
 
     class Audience(models.TextChoices):
         EVERYONE = "everyone", "Every subscriber"
@@ -149,6 +169,26 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # What campaigns.py's state diagram promises at each step.
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CampaignStatus.values), name="campaign_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status=CampaignStatus.SCHEDULED) | Q(scheduled_for__isnull=False),
+                name="campaign_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[CampaignStatus.SENDING, CampaignStatus.SENT]) | Q(started_at__isnull=False),
+                name="campaign_started_has_start_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[CampaignStatus.SENT, CampaignStatus.CANCELLED]) | Q(finished_at__isnull=False),
+                name="campaign_finished_has_end_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CampaignStatus.SENT) | Q(recipients_count__isnull=False),
+                name="campaign_sent_has_recipients",
+            ),
+        ]
 
     def __str__(self):
         return self.subject
@@ -222,16 +262,30 @@ class DeliveryProgress(dict):
 
 
 class DeliveryQuerySet(models.QuerySet):
+    def due(self, now):
+        """Queued deliveries that may be tried now (a retry waits for its ``next_attempt_at``)."""
+        return self.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=Delivery.Status.QUEUED)
+
+    def abandoned(self, now):
+        """Deliveries claimed by a worker whose lease ran out: it died, and another may take them over."""
+        return self.filter(status=Delivery.Status.SENDING, claimed_until__lte=now)
+
     def claimable(self, now):
-        """Deliveries a worker may take now: queued and due, or claimed by a worker whose lease ran out."""
-        queued = Q(status=Delivery.Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        abandoned = Q(status=Delivery.Status.SENDING, claimed_until__lte=now)
-        return self.filter(queued | abandoned)
+        """Deliveries a worker may take now: queued and due, or abandoned."""
+        return self.due(now) | self.abandoned(now)
 
     def progress(self) -> DeliveryProgress:
         """One query: how many deliveries are in each status."""
         counts = self.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in Delivery.Status.values})
         return DeliveryProgress(counts)
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
 
 
 class Delivery(models.Model):
@@ -242,12 +296,7 @@ class Delivery(models.Model):
     ``next_attempt_at`` after a temporary failure.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
+    Status = DeliveryStatus
 
     campaign = models.ForeignKey("newsletter.Campaign", on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey("newsletter.Subscriber", on_delete=models.CASCADE, related_name="deliveries")
@@ -266,8 +315,22 @@ class Delivery(models.Model):
     objects = DeliveryQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "subscriber"], name="one_delivery_per_subscriber")]
-        indexes = [models.Index(fields=["campaign", "status"], name="delivery_campaign_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "subscriber"], name="one_delivery_per_subscriber"),
+            models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="delivery_status_known"),
+            # A claim without an owner or an end could never be taken over if its worker died.
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENDING) | (~Q(claimed_by="") & Q(claimed_until__isnull=False)),
+                name="delivery_sending_is_claimed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
+                name="delivery_sent_has_time",
+            ),
+        ]
+        # With the id last, a worker reads a campaign's queue in order and stops after one batch,
+        # instead of sorting everything still to send for every batch.
+        indexes = [models.Index(fields=["campaign", "status", "id"], name="delivery_campaign_queue_idx")]
         verbose_name_plural = "deliveries"
 
     def __str__(self):

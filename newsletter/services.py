@@ -10,6 +10,7 @@ import io
 import smtplib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import IO
 
@@ -28,6 +29,7 @@ from briefs.models import Series, Topic
 from .emails import render_email
 from .forms import CONSENT_WORDING_VERSION, consent_wording
 from .models import Subscriber, normalise_email
+from .queue import task_enqueue
 from .ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 from .tokens import CONFIRM_MAX_AGE, SubscriptionRequest, confirmation_token_make
 
@@ -44,9 +46,6 @@ class ConfirmOutcome(StrEnum):
     ALREADY_CONFIRMED = "already_confirmed"
     # The link was sent before the person unsubscribed: it must not undo that.
     STALE = "stale"
-
-
-# -- asking and confirming ---------------------------------------------------
 
 
 def subscription_request(
@@ -105,12 +104,8 @@ def subscription_confirm(*, request: SubscriptionRequest) -> tuple[ConfirmOutcom
             ):
                 return ConfirmOutcome.STALE, subscriber
 
-        subscriber.status = Subscriber.Status.SUBSCRIBED
+        subscriber_consent_apply(subscriber=subscriber, at=now, wording=request.consent_wording)
         subscriber.source = request.source
-        subscriber.confirmed_at = now
-        subscriber.consent_at = now
-        subscriber.consent_wording = request.consent_wording
-        subscriber.unsubscribed_at = None
         # They opened an email we sent, so the address works again.
         subscriber.hard_bounces = 0
         subscriber.save()
@@ -145,9 +140,6 @@ def _confirmation_message(request: SubscriptionRequest) -> EmailMultiAlternative
     return message
 
 
-# -- preferences and leaving -------------------------------------------------
-
-
 def subscriber_update_preferences(*, subscriber: Subscriber, series: Iterable[Series], topics: Iterable[Topic]) -> None:
     """Replace what ``subscriber`` receives; choosing nothing means everything."""
     with transaction.atomic():
@@ -170,23 +162,36 @@ def subscriber_unsubscribe(*, subscriber: Subscriber) -> tuple[Subscriber, bool]
     return subscriber, True
 
 
-def subscriber_record_consent(*, subscriber: Subscriber, note: str, by) -> Subscriber:
-    """Subscribe someone whose consent a member of staff vouches for, recording how, when and who.
+def subscriber_consent_apply(
+    *, subscriber: Subscriber, at: datetime, wording: str = "", note: str = "", confirmed: bool = True
+) -> Subscriber:
+    """Subscribe ``subscriber`` on consent given at ``at``, keeping the record of it; the caller saves.
 
-    The same record a confirmation link leaves (``consent_at``,
-    ``confirmed_at``) plus ``consent_note``; an earlier unsubscription is
-    cleared, as when a person confirms again themselves.
+    Every way in (the person's own confirmation link, the staff add form, a
+    CSV import with consent) goes through here, so every subscribed person
+    has the record the database insists on: ``consent_at``, plus the version
+    of the ``wording`` they agreed to or a ``note`` on how they agreed, and
+    no earlier unsubscription left standing. ``confirmed`` also stamps
+    ``confirmed_at``, as the link and the add form always have; a CSV import
+    leaves it empty. Works on unsaved instances, which the import
+    bulk-creates.
     """
-    now = timezone.now()
-    who = by.get_username() if by else "unknown"
-    when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")
     subscriber.status = Subscriber.Status.SUBSCRIBED
-    subscriber.consent_at = now
-    subscriber.confirmed_at = now
+    subscriber.consent_at = at
+    subscriber.consent_wording = wording
+    if note:
+        subscriber.consent_note = note[:300]
+    if confirmed:
+        subscriber.confirmed_at = at
     subscriber.unsubscribed_at = None
-    subscriber.consent_note = f"{note.strip()} (consent recorded by {who} on {when})"[:300]
-    subscriber.save(update_fields=["status", "consent_at", "confirmed_at", "unsubscribed_at", "consent_note"])
     return subscriber
+
+
+def staff_consent_note(*, note: str, by, at: datetime, via: str = "") -> str:
+    """``note`` on how someone agreed, followed by which member of staff recorded it and when."""
+    who = by.get_username() if by else "unknown"
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")
+    return f"{note.strip()} (consent recorded by {who} on {when}{f', {via}' if via else ''})"
 
 
 def _set_choices(subscriber: Subscriber, series: Iterable[Series], topics: Iterable[Topic]) -> None:
@@ -197,9 +202,6 @@ def _set_choices(subscriber: Subscriber, series: Iterable[Series], topics: Itera
     if subscriber.wants_everything != wants_everything:
         subscriber.wants_everything = wants_everything
         subscriber.save(update_fields=["wants_everything"])
-
-
-# -- import and export -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -257,21 +259,19 @@ def subscribers_import_csv(*, file: IO[bytes], consented: bool, consent_note: st
     now = timezone.now()
     who = imported_by.get_username() if imported_by else "unknown"
     when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")
-    if consented:
-        note = f"{consent_note.strip()} (consent recorded by {who} on {when}, CSV import)"
-    else:
-        note = f"Imported by {who} on {when}; confirmation email sent"
     subscribers = [
         Subscriber(
             email=row.email,
-            status=Subscriber.Status.SUBSCRIBED if consented else Subscriber.Status.PENDING,
             source=Subscriber.Source.IMPORT,
             wants_everything=not row.series_ids and not row.topic_ids,
-            consent_at=now if consented else None,
-            consent_note=note[:300],
+            consent_note=f"Imported by {who} on {when}; confirmation email sent",
         )
         for row in new_rows
     ]
+    if consented:
+        note = staff_consent_note(note=consent_note, by=imported_by, at=now, via="CSV import")
+        for subscriber in subscribers:
+            subscriber_consent_apply(subscriber=subscriber, at=now, note=note, confirmed=False)
     try:
         with transaction.atomic():
             created = Subscriber.objects.bulk_create(subscribers, batch_size=500)
@@ -294,10 +294,8 @@ def subscribers_import_csv(*, file: IO[bytes], consented: bool, consent_note: st
 
     if not consented:
         # Thousands of emails would outlast the request: the worker sends them.
-        from .tasks import send_import_confirmations
-
         subscriber_ids = [subscriber.pk for subscriber in created]
-        send_import_confirmations.enqueue(subscriber_ids)
+        task_enqueue("send_import_confirmations", subscriber_ids=subscriber_ids)
         result.confirmations_queued = len(subscriber_ids)
     return result
 

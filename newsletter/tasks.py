@@ -1,7 +1,9 @@
 """Background tasks for the newsletter. They take ids and call the workflow functions in ``campaigns`` and ``services``.
 
-In production they run in ``manage.py db_worker`` (django-tasks-db); in
-tests the immediate backend runs them inside the call that queues them.
+Those modules queue the tasks by name through ``newsletter.queue`` and never
+import this one, so imports run one way: tasks → workflows. In production the
+tasks run in ``manage.py db_worker`` (django-tasks-db); in tests the
+immediate backend runs them inside the call that queues them.
 """
 
 import logging

@@ -18,7 +18,7 @@ _SOURCE_BY_VIEW = {
 }
 
 
-@register.inclusion_tag("newsletter/subscriber_form_compact.html", takes_context=True)
+@register.inclusion_tag("newsletter/includes/subscriber_form_compact.html", takes_context=True)
 def subscribe_form(context, source: str = ""):
     request = context.get("request")
     if not source:

@@ -3,6 +3,7 @@
 import itertools
 
 from django.core.mail.backends.smtp import EmailBackend
+from django.utils import timezone
 
 from newsletter.models import Campaign, CampaignBrief, Subscriber
 from tests.factories import published_brief
@@ -11,7 +12,15 @@ _numbers = itertools.count(1)
 
 
 def make_subscribers(count: int, *, status=Subscriber.Status.SUBSCRIBED, prefix="reader", **fields) -> list[Subscriber]:
-    """``count`` subscribers with distinct addresses (bulk-created: no signals, no emails)."""
+    """``count`` subscribers with distinct addresses (bulk-created: no signals, no emails).
+
+    Subscribed ones have consented and unsubscribed ones have left just now,
+    unless ``fields`` say when: the database requires those dates.
+    """
+    if status == Subscriber.Status.SUBSCRIBED:
+        fields.setdefault("consent_at", timezone.now())
+    elif status == Subscriber.Status.UNSUBSCRIBED:
+        fields.setdefault("unsubscribed_at", timezone.now())
     Subscriber.objects.bulk_create(
         Subscriber(email=f"{prefix}{next(_numbers)}@example.org", status=status, **fields) for _ in range(count)
     )

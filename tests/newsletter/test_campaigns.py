@@ -159,7 +159,7 @@ def test_cancelling_mid_send_stops_the_rest(smtp_server):
     """Cancelling a campaign that is going out: what went stays sent, nobody else gets it."""
     make_subscribers(6)
     campaign = make_campaign()
-    campaign.status = Campaign.Status.SENDING
+    campaign.status, campaign.started_at = Campaign.Status.SENDING, timezone.now()
     campaign.save()
     deliveries_create(campaign=campaign)
     campaign_deliver(campaign_id=campaign.pk, batch_size=2, limit=2)
@@ -282,7 +282,7 @@ def test_cron_runs_do_not_multiply_the_queued_tasks(settings, smtp_server):
 def test_a_campaign_cancelled_while_it_was_being_addressed_shows_nothing_left_to_send():
     """Deliveries a worker adds after staff cancelled are skipped, so the progress never shows 'remaining'."""
     make_subscribers(4)
-    campaign = make_campaign(status=Campaign.Status.SENDING)
+    campaign = make_campaign(status=Campaign.Status.SENDING, started_at=timezone.now())
     worker_copy = Campaign.objects.get(pk=campaign.pk)  # the worker read the campaign before the cancel
 
     campaign_cancel(campaign=campaign)
@@ -296,7 +296,7 @@ def test_a_campaign_cancelled_during_a_mail_server_outage_shows_nothing_left_to_
     """Messages handed back after the server dropped out are skipped if staff cancelled meanwhile."""
     readers = make_subscribers(4)
     campaign = make_campaign()
-    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING, started_at=timezone.now())
     deliveries_create(campaign=campaign)
     settings.MAILERS = {
         "default": {**settings.MAILERS["default"], "BACKEND": "tests.newsletter.campaign_support.HookedBackend"}

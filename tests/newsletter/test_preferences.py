@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from newsletter.models import Subscriber
 from tests.factories import SeriesFactory, TopicFactory
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def subscriber():
-    return Subscriber.objects.create(email="reader@example.org", status=Subscriber.Status.SUBSCRIBED)
+    return Subscriber.objects.create(
+        email="reader@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now()
+    )
 
 
 def preferences_url(subscriber) -> str:

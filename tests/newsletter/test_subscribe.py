@@ -294,8 +294,12 @@ def test_a_pending_imported_subscriber_is_activated_by_their_link(client, smtp_s
 def test_the_answer_is_the_same_whoever_the_address_belongs_to(client, smtp_server):
     """New, pending, subscribed and unsubscribed addresses all get the same page, so the form reveals nobody."""
     Subscriber.objects.create(email="pending@example.org")
-    Subscriber.objects.create(email="member@example.org", status=Subscriber.Status.SUBSCRIBED)
-    Subscriber.objects.create(email="gone@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+    Subscriber.objects.create(
+        email="member@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now()
+    )
+    Subscriber.objects.create(
+        email="gone@example.org", status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+    )
 
     answers = set()
     for email in ["new@example.org", "pending@example.org", "member@example.org", "gone@example.org"]:
@@ -395,7 +399,7 @@ def test_addresses_are_stored_trimmed_with_a_lower_case_domain(client, smtp_serv
 
 def test_the_same_address_in_other_capitals_is_one_subscriber(client, smtp_server):
     """Confirming an address that differs only in capitals does not create a second subscriber."""
-    Subscriber.objects.create(email="Jane@example.org", status=Subscriber.Status.SUBSCRIBED)
+    Subscriber.objects.create(email="Jane@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now())
     subscribe(client, "JANE@EXAMPLE.ORG")
     client.post(confirm_link(smtp_server.wait_for(1)[0]))
     assert Subscriber.objects.count() == 1

@@ -46,12 +46,15 @@ def people():
         source=Subscriber.Source.DASHBOARD,
         wants_everything=False,
         confirmed_at=timezone.now(),
+        consent_at=timezone.now(),
     )
     ana.topics.set([climate])
     ana.series.set([foreign])
-    Subscriber.objects.create(email="ben@example.org", status=Subscriber.Status.SUBSCRIBED)
+    Subscriber.objects.create(email="ben@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now())
     Subscriber.objects.create(email="cleo@example.org")
-    Subscriber.objects.create(email="dev@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+    Subscriber.objects.create(
+        email="dev@example.org", status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+    )
     return ana
 
 
@@ -181,10 +184,10 @@ def test_import_request_leaves_the_emails_to_the_background_worker(staff_client,
     assert smtp_server.messages == [], "nothing is sent inside the request"
     [queued] = default_task_backend.results
     assert queued.task.name == send_import_confirmations.name
-    assert sorted(queued.args[0]) == sorted(Subscriber.objects.values_list("pk", flat=True))
+    assert sorted(queued.kwargs["subscriber_ids"]) == sorted(Subscriber.objects.values_list("pk", flat=True))
 
     # What the worker then does:
-    send_import_confirmations.call(*queued.args)
+    send_import_confirmations.call(**queued.kwargs)
     emails = smtp_server.wait_for(2)
     assert sorted(message["To"] for message in emails) == ["four@example.org", "three@example.org"]
 
@@ -261,7 +264,7 @@ def test_bad_rows_are_reported_by_line_number_and_nothing_is_imported(staff_clie
 
 def test_duplicates_are_skipped_whatever_their_capitals(staff_client, smtp_server):
     """People already on the list, or listed twice, are not added again and get no email."""
-    Subscriber.objects.create(email="Known@example.org", status=Subscriber.Status.SUBSCRIBED)
+    Subscriber.objects.create(email="Known@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now())
     text = "Email\nknown@EXAMPLE.org\nnew@example.org\nNEW@example.org\n new@Example.org \n"
     response = import_csv(staff_client, text)
     assert response.status_code == 302

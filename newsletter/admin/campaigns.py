@@ -1,15 +1,12 @@
-"""Staff screens for the newsletter: subscribers (list, counts, CSV import and export) and campaigns."""
+"""Staff screens for campaigns: write, preview, test, schedule, send and follow one; the deliveries as a record."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -22,7 +19,7 @@ from briefs.admin import BriefAdmin, PhotoAdmin
 from briefs.models import Brief
 from core.sortable import SortableInline
 
-from .campaigns import (  # issue 7: briefs live first
+from ..campaigns import (
     NO_AUDIENCE_CHOSEN,
     campaign_briefs_waiting,
     campaign_cancel,
@@ -34,227 +31,7 @@ from .campaigns import (  # issue 7: briefs live first
     campaign_send_when_live,
     campaign_unschedule,
 )
-from .forms import SubscriberImportForm
-from .models import Campaign, CampaignBrief, Delivery, Subscriber
-from .services import (
-    subscriber_record_consent,
-    subscriber_unsubscribe,
-    subscribers_csv_lines,
-    subscribers_import_csv,
-)
-from .tasks import send_import_confirmations
-
-
-class SubscriberAddForm(forms.ModelForm):
-    """Staff adding one person: subscribed at once only if they record how the person agreed."""
-
-    consented = forms.BooleanField(
-        required=False,
-        label="They agreed to receive the newsletter",
-        help_text="Leave unticked to send them a confirmation link instead.",
-    )
-
-    class Meta:
-        model = Subscriber
-        fields = ["email", "source", "wants_everything", "series", "topics", "consent_note"]
-        labels = {"consent_note": "How and when they agreed"}
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("consented") and not (cleaned.get("consent_note") or "").strip():
-            self.add_error("consent_note", "Say how and when they agreed, e.g. “signed up on paper at the May event”.")
-        return cleaned
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "created_at", "confirmed_at", "source", "receives"]
-    list_filter = ["status", "source", "wants_everything", "series", "topics", "created_at"]
-    search_fields = ["email"]
-    date_hierarchy = "created_at"
-    list_per_page = 100
-    actions = ["export_selected_csv", "unsubscribe_selected"]
-    add_form = SubscriberAddForm
-    add_fieldsets = [
-        (None, {"fields": ["email", "source"]}),
-        ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
-        ("Consent", {"fields": ["consented", "consent_note"]}),
-    ]
-    # The status only changes through what the person does (confirm, unsubscribe),
-    # the actions below or the add form, so consent and leaving are always recorded.
-    readonly_fields = [
-        "status",
-        "token",
-        "created_at",
-        "confirmed_at",
-        "unsubscribed_at",
-        "consent_at",
-        "consent_wording",
-        "consent_note",
-        "hard_bounces",
-    ]
-    fieldsets = [
-        (None, {"fields": ["email", "status", "source"]}),
-        ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
-        (
-            "Consent and history",
-            {
-                "fields": [
-                    "consent_at",
-                    "consent_wording",
-                    "consent_note",
-                    "created_at",
-                    "confirmed_at",
-                    "unsubscribed_at",
-                    "hard_bounces",
-                    "token",
-                ]
-            },
-        ),
-    ]
-    change_list_template = "admin/newsletter/subscriber/change_list.html"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("series", "topics")
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fieldsets(self, request, obj=None):
-        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return [name for name in self.readonly_fields if name not in {"status", "consent_note"}]
-        return self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if not change and not form.cleaned_data["consented"]:
-            obj.consent_note = ""  # pending: nobody vouched for anything
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change:
-            return
-        subscriber = form.instance
-        if form.cleaned_data["consented"]:
-            subscriber_record_consent(subscriber=subscriber, note=form.cleaned_data["consent_note"], by=request.user)
-        else:
-            # Their choices are saved by now, so the email can list them.
-            send_import_confirmations.enqueue([subscriber.pk])
-
-    @admin.action(description="Unsubscribe selected subscribers", permissions=["change"])
-    def unsubscribe_selected(self, request, queryset):
-        left = sum(subscriber_unsubscribe(subscriber=subscriber)[1] for subscriber in queryset)
-        self.message_user(request, f"{left} subscriber{'s' if left != 1 else ''} unsubscribed.", messages.SUCCESS)
-
-    def get_changeform_initial_data(self, request):
-        return {"source": Subscriber.Source.ADMIN, **super().get_changeform_initial_data(request)}
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name in ("series", "topics"):
-            kwargs["widget"] = forms.CheckboxSelectMultiple
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    @admin.display(description="Receives")
-    def receives(self, subscriber: Subscriber) -> str:
-        chosen = [series.name for series in subscriber.series.all()] + [topic.name for topic in subscriber.topics.all()]
-        return ", ".join(chosen) if chosen else "Everything"
-
-    # -- counts on top of the list -------------------------------------------
-
-    def changelist_view(self, request, extra_context=None):
-        counts = dict(Subscriber.objects.order_by().values_list("status").annotate(n=Count("pk")))
-        changelist_url = reverse("admin:newsletter_subscriber_changelist")
-        status_counts = [
-            {"label": label, "count": counts.get(value, 0), "url": f"{changelist_url}?status__exact={value}"}
-            for value, label in Subscriber.Status.choices
-        ]
-        extra_context = {
-            "status_counts": status_counts,
-            "total_count": sum(counts.values()),
-            **(extra_context or {}),
-        }
-        return super().changelist_view(request, extra_context=extra_context)
-
-    # -- CSV export and import ----------------------------------------------
-
-    def get_urls(self):
-        return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="newsletter_subscriber_import"),
-            path("export/", self.admin_site.admin_view(self.export_view), name="newsletter_subscriber_export"),
-            *super().get_urls(),
-        ]
-
-    @admin.action(description="Export selected subscribers as CSV", permissions=["view"])
-    def export_selected_csv(self, request, queryset):
-        return self._csv_response(queryset)
-
-    def export_view(self, request):
-        """Every subscriber the list shows with its current filters and search, as CSV."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        try:
-            changelist = self.get_changelist_instance(request)
-        except IncorrectLookupParameters:
-            messages.error(request, "That filter is not valid, so nothing was exported.")
-            return redirect("admin:newsletter_subscriber_changelist")
-        return self._csv_response(changelist.get_queryset(request))
-
-    def _csv_response(self, queryset):
-        # Streamed line by line: a list of many thousands is never held in memory whole.
-        response = StreamingHttpResponse(
-            subscribers_csv_lines(subscribers=queryset.order_by("created_at", "pk")),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="subscribers-{date.today():%Y-%m-%d}.csv"'
-        return response
-
-    def import_view(self, request):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        result = None
-        if request.method == "POST":
-            form = SubscriberImportForm(request.POST, request.FILES)
-            if form.is_valid():
-                result = subscribers_import_csv(
-                    file=form.cleaned_data["file"],
-                    consented=form.cleaned_data["consented"],
-                    consent_note=form.cleaned_data["consent_note"],
-                    imported_by=request.user,
-                )
-                if not result.errors:
-                    self._report_import(request, result, consented=form.cleaned_data["consented"])
-                    return redirect("admin:newsletter_subscriber_changelist")
-        else:
-            form = SubscriberImportForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import subscribers from CSV",
-            "form": form,
-            "result": result,
-        }
-        return TemplateResponse(request, "admin/newsletter/subscriber/import.html", context)
-
-    def _report_import(self, request, result, *, consented: bool) -> None:
-        added = f"{result.created} subscriber{'s' if result.created != 1 else ''} added"
-        added += (
-            " as subscribed."
-            if consented
-            else f" as pending; {result.confirmations_queued} confirmation email(s) are being sent in the background."
-        )
-        skipped = []
-        if result.already_subscribers:
-            skipped.append(f"{result.already_subscribers} already on the list")
-        if result.repeated_in_file:
-            skipped.append(f"{result.repeated_in_file} repeated in the file")
-        if skipped:
-            added += f" Skipped: {', '.join(skipped)}."
-        messages.success(request, added)
+from ..models import Campaign, CampaignBrief, Delivery
 
 
 class CampaignScheduleForm(forms.Form):
@@ -331,6 +108,23 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["status", "scheduled_for", "started_at", "finished_at", "recipients_count"]
 
+    # Workflow steps that need nothing but a button, and what staff read when they worked.
+    BUTTON_STEPS = {
+        "unschedule": (
+            campaign_unschedule,
+            "The campaign is a draft again; nothing will be sent until you schedule or send it.",
+        ),
+        "send-now": (
+            campaign_send_now,
+            "Sending has started. This page shows the progress; you can leave it at any time.",
+        ),
+        "send-when-live": (campaign_send_when_live, "The campaign goes out as soon as its briefs are live."),
+        "cancel": (
+            campaign_cancel,
+            "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
+        ),
+    }
+
     class Media:
         css = {"all": ["admin/css/campaign-admin.css"]}
         js = ["admin/js/campaign-progress.js"]
@@ -373,9 +167,8 @@ class CampaignAdmin(admin.ModelAdmin):
         progress = obj.progress()
         return f"{progress['sent']} sent, {progress['failed']} failed, {progress.remaining} to go"
 
-    # -- a draft for a brief that was just published --------------------------
-
     def _brief_from_request(self, request):
+        """The brief in ``?brief=<id>``: after publishing one, the briefs admin offers a draft campaign for it."""
         brief_id = request.GET.get("brief", "")
         return Brief.objects.select_related("series").filter(pk=brief_id).first() if brief_id.isdigit() else None
 
@@ -394,8 +187,6 @@ class CampaignAdmin(admin.ModelAdmin):
             kwargs["initial"] = [{"brief": brief.pk, "sort_order": 0}]
         return kwargs
 
-    # -- the sending panel ----------------------------------------------------
-
     def get_urls(self):
         def view(function, name):
             return path(
@@ -410,10 +201,7 @@ class CampaignAdmin(admin.ModelAdmin):
             view(self.progress_view, "progress"),
             view(self.send_test_view, "send-test"),
             view(self.schedule_view, "schedule"),
-            view(self.unschedule_view, "unschedule"),
-            view(self.send_now_view, "send-now"),
-            view(self.send_when_live_view, "send-when-live"),
-            view(self.cancel_view, "cancel"),
+            *(view(self._step_view(step, success), name) for name, (step, success) in self.BUTTON_STEPS.items()),
             *super().get_urls(),
         ]
 
@@ -504,46 +292,15 @@ class CampaignAdmin(admin.ModelAdmin):
             f"Scheduled to go out on {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}.",
         )
 
-    @method_decorator(require_POST)
-    def unschedule_view(self, request, campaign_id):
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_unschedule(campaign=campaign, by=request.user),
-            "The campaign is a draft again; nothing will be sent until you schedule or send it.",
-        )
+    def _step_view(self, step, success: str):
+        """A POST-only view that takes the campaign one ``step`` on, telling staff ``success`` or what stopped it."""
 
-    @method_decorator(require_POST)
-    def send_now_view(self, request, campaign_id):
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_send_now(campaign=campaign, by=request.user),
-            "Sending has started. This page shows the progress; you can leave it at any time.",
-        )
+        @require_POST
+        def view(request, campaign_id):
+            campaign = self._campaign(request, campaign_id, change=True)
+            return self._act(request, campaign, lambda: step(campaign=campaign, by=request.user), success)
 
-    @method_decorator(require_POST)
-    def send_when_live_view(self, request, campaign_id):
-        """Issue 7: schedule the campaign for the moment its scheduled briefs go live."""
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_send_when_live(campaign=campaign, by=request.user),
-            "The campaign goes out as soon as its briefs are live.",
-        )
-
-    @method_decorator(require_POST)
-    def cancel_view(self, request, campaign_id):
-        campaign = self._campaign(request, campaign_id, change=True)
-        return self._act(
-            request,
-            campaign,
-            lambda: campaign_cancel(campaign=campaign, by=request.user),
-            "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
-        )
+        return view
 
 
 def campaign_offer(request, brief):
