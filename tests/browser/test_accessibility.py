@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from newsletter.forms import consent_wording
 from newsletter.models import Subscriber
@@ -67,7 +68,9 @@ def site():
     photo = PhotoFactory(alt_text="Delegates at a long table", caption="“We will not wait,” said the envoy.")
     section.body += f'<figure data-photo-id="{photo.pk}"></figure>'
     section.save()
-    subscriber = Subscriber.objects.create(email="reader@example.org", status=Subscriber.Status.SUBSCRIBED)
+    subscriber = Subscriber.objects.create(
+        email="reader@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now()
+    )
     token = confirmation_token_make(
         request=SubscriptionRequest(email="new@example.org", source="dashboard", consent_wording=consent_wording())
     )
