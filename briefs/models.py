@@ -37,7 +37,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 
-from core.images import RandomFilename, make_thumbnail, replace_with_sanitised, validate_image_file
+from core.images import (
+    RandomFilename,
+    make_thumbnail,
+    replace_with_sanitised,
+    storage_files_delete,
+    validate_image_file,
+)
+from core.queue import task_enqueue
 from core.richtext import RichTextField, photo_ids_in, sanitise_html
 
 from . import workflow
@@ -247,10 +254,12 @@ class Photo(models.Model):
             self.renditions_status, self.renditions_note = self.Renditions.PENDING, ""
         super().save(*args, **kwargs)
         if replaced:
-            from .renditions import photo_renditions_queue, storage_files_delete
-
             storage_files_delete(self.image.storage, stale)
-            photo_renditions_queue(photo_id=self.pk)
+            self.renditions_queue()
+
+    def renditions_queue(self) -> None:
+        """Queue the renditions (briefs/renditions.py); with the database queue they start once this commits."""
+        task_enqueue("briefs.tasks.make_photo_renditions", photo_id=self.pk)
 
     @property
     def card_image(self):
@@ -277,8 +286,6 @@ class Photo(models.Model):
 @receiver(post_delete, sender=Photo)
 def photo_files_delete(sender, instance, **kwargs):
     """A deleted photo takes its original, thumbnail and renditions with it, once the deletion is committed."""
-    from .renditions import storage_files_delete
-
     names = [instance.image.name, instance.thumbnail.name, *instance.rendition_names()]
     storage = instance.image.storage
     transaction.on_commit(lambda: storage_files_delete(storage, [name for name in names if name]))
@@ -1033,14 +1040,8 @@ def preview_link_max_age() -> datetime.timedelta:
 
 
 def _enqueue_go_live(*, brief_id: int, at) -> None:
-    """Queue the go-live task for ``at`` where the task backend can wait; otherwise the safety net does it."""
-    from .tasks import publish_scheduled_brief  # The task module imports the models.
-
-    task = publish_scheduled_brief
-    if not task.get_backend().supports_defer:
-        logger.info("Brief %s goes live at %s; the task backend cannot wait, so publish_due_briefs will.", brief_id, at)
-        return
-    task.using(run_after=at).enqueue(brief_id=brief_id)
+    """Queue the go-live task for ``at`` where the task backend can wait; otherwise publish_due_briefs does it."""
+    task_enqueue("briefs.tasks.publish_scheduled_brief", run_after=at, brief_id=brief_id)
 
 
 class BriefTransition(models.Model):

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from core.images import focal_object_position, make_renditions
+from core.images import focal_object_position, make_renditions, storage_files_delete
 
 from .models import Photo
 
@@ -46,22 +46,6 @@ def rendition_name(image_name: str, width: int, extension: str) -> str:
     """Beside the original: photos/ab12.jpg gives photos/ab12.800w.avif."""
     stem = image_name.rsplit(".", 1)[0]
     return f"{stem}.{width}w.{extension}"
-
-
-def storage_files_delete(storage, names) -> None:
-    """Delete files, ignoring any already gone (a file removed by hand must not stop the rest)."""
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:  # storage backends raise their own errors for a missing file
-            logger.warning("Could not delete %s from storage", name, exc_info=True)
-
-
-def photo_renditions_queue(*, photo_id: int) -> None:
-    """Queue the renditions of a photo; with the database queue the task starts once the upload is committed."""
-    from .tasks import make_photo_renditions
-
-    make_photo_renditions.enqueue(photo_id)
 
 
 def photo_renditions_make(*, photo_id: int) -> str:

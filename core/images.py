@@ -8,6 +8,7 @@ size the web needs.
 """
 
 import io
+import logging
 import uuid
 from pathlib import PurePath
 
@@ -33,6 +34,8 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 # Pillow refuses absurd images on its own; keep its limit above ours so our
 # clearer message is the one a user sees.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 2
+
+logger = logging.getLogger(__name__)
 
 
 def image_format(image) -> str | None:
@@ -469,3 +472,12 @@ def make_renditions(source, *, widths: tuple[int, ...]):
             yield width, height, extension, buffer.getvalue()
         # Each smaller size is made from the one before: faster, and as sharp.
         picture = scaled
+
+
+def storage_files_delete(storage, names) -> None:
+    """Delete stored files, ignoring any already gone (a file removed by hand must not stop the rest)."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # storage backends raise their own errors for a missing file
+            logger.warning("Could not delete %s from storage", name, exc_info=True)

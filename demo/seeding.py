@@ -37,7 +37,6 @@ from briefs.models import (
     Series,
     Topic,
 )
-from briefs.renditions import photo_renditions_queue
 from briefs.search import search_index_refresh
 from core.images import make_thumbnail
 from core.richtext import sanitise_html
@@ -228,7 +227,7 @@ def photos_write(photos: list[Photo], report: SeedReport) -> list[Photo]:
         for photo in created:
             photo.pk = by_name[photo.image.name]
     for photo in created:
-        photo_renditions_queue(photo_id=photo.pk)
+        photo.renditions_queue()
     return created
 
 

@@ -62,7 +62,7 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         from django.tasks import default_task_backend
 
         output = run("seed_demo")
-        queued = [result.args[0] for result in default_task_backend.results]
+        queued = [result.kwargs["photo_id"] for result in default_task_backend.results]
         try:
             yield SimpleNamespace(output=output, media=media, queued=queued)
         finally:

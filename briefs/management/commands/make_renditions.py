@@ -7,7 +7,6 @@ For photos uploaded before renditions existed, or whose renditions failed
 from django.core.management.base import BaseCommand
 
 from briefs.models import Photo
-from briefs.renditions import photo_renditions_queue
 
 
 class Command(BaseCommand):
@@ -20,7 +19,8 @@ class Command(BaseCommand):
         photos = (
             Photo.objects.all() if options["all"] else Photo.objects.exclude(renditions_status=Photo.Renditions.READY)
         )
-        ids = list(photos.values_list("pk", flat=True))
-        for photo_id in ids:
-            photo_renditions_queue(photo_id=photo_id)
-        self.stdout.write(f"Queued renditions for {len(ids)} photo(s).")
+        queued = 0
+        for photo in photos.only("pk"):
+            photo.renditions_queue()
+            queued += 1
+        self.stdout.write(f"Queued renditions for {queued} photo(s).")
