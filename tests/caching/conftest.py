@@ -43,7 +43,10 @@ def fetch(url: str, *, headers=None, method="GET", data=None) -> Answer:
 @pytest.fixture
 def site(db):
     """Two series, a topic, an author and three published briefs."""
-    energy, defence = SeriesFactory(name="Energy Brief", slug="energy"), SeriesFactory(name="Defence Brief", slug="defence")
+    energy, defence = (
+        SeriesFactory(name="Energy Brief", slug="energy"),
+        SeriesFactory(name="Defence Brief", slug="defence"),
+    )
     topic, author = TopicFactory(name="Grids", slug="grids"), AuthorFactory(name="Ada Example", slug="ada")
     first = published_brief(title="Grid storage first", series=energy, topics=[topic], authors=[author])
     second = published_brief(title="Grid storage second", series=energy, topics=[topic], authors=[author])
