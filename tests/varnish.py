@@ -2,7 +2,7 @@
 
 For tests and benchmarks::
 
-    with VarnishProxy(backend_port=8000) as varnish:
+    with VarnishProxy(backend_ports=[8000, 8001]) as varnish:
         urllib.request.urlopen(varnish.url + "/")
         varnish.stop()      # down, as after a crash ...
         varnish.start()     # ... and back on the same port, empty
@@ -49,25 +49,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def vcl_for_backend(host: str, port: int) -> str:
-    """The shipped VCL with its backend pointed at ``host``:``port``."""
+SERVERS_SECTION = re.compile(r"# -- The app servers -+\n.*?# -- end of the app servers -+\n", flags=re.S)
+
+
+def vcl_for_backends(backends: list[tuple[str, int]]) -> str:
+    """The shipped VCL with its app servers replaced by ``backends`` ((host, port) pairs)."""
     text = VCL.read_text()
-    backend = re.search(r"backend default \{.*?\n\}", text, flags=re.S).group(0)
-    pointed = re.sub(r'\.host = "[^"]*";', f'.host = "{host}";', backend)
-    pointed = re.sub(r'\.port = "[^"]*";', f'.port = "{port}";', pointed)
-    return text.replace(backend, pointed)
+    section = SERVERS_SECTION.search(text).group(0)
+    probe = re.search(r"probe healthz \{.*?\n\}\n", section, flags=re.S).group(0)
+    template = re.search(r"backend app1 \{.*?\n\}\n", section, flags=re.S).group(0)
+    servers = ""
+    for number, (host, port) in enumerate(backends, start=1):
+        server = template.replace("backend app1", f"backend app{number}")
+        server = re.sub(r'\.host = "[^"]*";', f'.host = "{host}";', server)
+        servers += re.sub(r'\.port = "[^"]*";', f'.port = "{port}";', server) + "\n"
+    additions = "".join(f"    app_servers.add_backend(app{number});\n" for number in range(1, len(backends) + 1))
+    init = f"sub vcl_init {{\n    new app_servers = directors.round_robin();\n{additions}}}\n"
+    return text.replace(section, probe + "\n" + servers + init)
 
 
 class VarnishProxy:
-    """varnishd on 127.0.0.1:<free port> in front of ``backend_host``:``backend_port``; ``stop()`` and ``start()``."""
+    """varnishd on 127.0.0.1:<free port> in front of app servers on ``backend_ports``; ``stop()`` and ``start()``."""
 
-    def __init__(self, *, backend_port: int, backend_host: str = "127.0.0.1", storage: str = "malloc,64m"):
-        self.backend = (backend_host, backend_port)
+    def __init__(self, *, backend_ports: list[int], backend_host: str = "127.0.0.1", storage: str = "malloc,64m"):
+        self.backends = [(backend_host, port) for port in backend_ports]
         self.storage = storage
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="varnish-"))
         self.vcl = self.folder / "default.vcl"
-        self.vcl.write_text(vcl_for_backend(*self.backend))
+        self.vcl.write_text(vcl_for_backends(self.backends))
         self.process: subprocess.Popen | None = None
 
     @property

@@ -14,17 +14,36 @@
 #
 vcl 4.1;
 
+import directors;
 import std;
 import xkey;
 
-# The app servers (gunicorn, or a load balancer in front of several).
-# tests/varnish.py replaces the host and port for its own backend.
-backend default {
+# -- The app servers --------------------------------------------------------------
+# One backend per gunicorn server, shared round-robin; a server that fails its
+# health check (/healthz) is left out until it answers again.
+# tests/varnish.py rewrites this section for the servers it starts.
+probe healthz {
+    .url = "/healthz";
+    .interval = 5s;
+    .timeout = 2s;
+    .window = 5;
+    .threshold = 3;
+    .initial = 3;
+}
+
+backend app1 {
     .host = "127.0.0.1";
     .port = "8000";
     .connect_timeout = 2s;
     .first_byte_timeout = 30s;
+    .probe = healthz;
 }
+
+sub vcl_init {
+    new app_servers = directors.round_robin();
+    app_servers.add_backend(app1);
+}
+# -- end of the app servers -------------------------------------------------------
 
 # Who may purge: the app servers and task workers. Add their addresses.
 acl purgers {
@@ -33,6 +52,7 @@ acl purgers {
 }
 
 sub vcl_recv {
+    set req.backend_hint = app_servers.backend();
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Not allowed to purge"));

@@ -70,7 +70,7 @@ def varnish(live_server, settings):
     require_varnish()
     settings.PAGE_CACHE = False
     port = int(live_server.url.rsplit(":", 1)[1])
-    proxy = VarnishProxy(backend_port=port).start()
+    proxy = VarnishProxy(backend_ports=[port]).start()
     settings.CACHE_PURGE_URLS = [proxy.url]
     yield proxy
     proxy.close()
