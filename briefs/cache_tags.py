@@ -159,8 +159,10 @@ def brief_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
     live_brief_edited(instance.pk, *(f"topic-{topic_id}-briefs" for topic_id in topic_ids))
 
 
-def shown_object_saved(sender, instance, **kwargs):
-    """An author, photo or resource changed: the pages that show it."""
+def shown_object_saved(sender, instance, created=False, **kwargs):
+    """An author, photo or resource changed: the pages that show it (none yet, when it was just created)."""
+    if created:
+        return
     tags = {subject_tag(instance)}
     if isinstance(instance, Author):
         tags.add(AUTHOR_FILTER)

@@ -32,12 +32,12 @@ from functools import wraps
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 
 from .compression import preferred_encoding
-from .content_version import content_version, content_version_key
+from .content_version import content_version, content_version_from_cache, content_version_key
 
 logger = logging.getLogger(__name__)
 
@@ -150,12 +150,13 @@ class PublicPageMiddleware:
 
     def stored_page(self, key: str) -> tuple[HttpResponse | None, str]:
         """The stored copy of the page if it was drawn at the current content version, and that version."""
-        request_version_key = content_version_key()
-        if request_version_key is None:
-            entry, version = cache.get(key), content_version()
+        pages, version_key = caches["pages"], content_version_key()
+        if version_key is None:
+            entry, version = pages.get(key), content_version()
         else:
-            found = cache.get_many([key, request_version_key])
-            entry, version = found.get(key), found.get(request_version_key) or ""
+            # The version is kept beside the pages: one round trip to Redis for both.
+            found = pages.get_many([key, version_key])
+            entry, version = found.get(key), content_version_from_cache(found.get(version_key))
         if entry is None or entry[0] != version:
             return None, version
         _, headers, content = entry
@@ -178,5 +179,5 @@ class PublicPageMiddleware:
 
     def store_page(self, key: str, response, *, version: str) -> None:
         headers = {name: value for name, value in response.items() if name.lower() not in ("content-length", "date")}
-        cache.set(key, (version, headers, response.content), timeout=settings.CACHE_S_MAXAGE)
+        caches["pages"].set(key, (version, headers, response.content), timeout=settings.CACHE_S_MAXAGE)
         response["X-Page-Cache"] = "miss"

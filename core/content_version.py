@@ -10,7 +10,7 @@ once, in every process.
 Where the version lives has to be shared by every process that renders or
 changes pages (gunicorn workers, ``db_worker``s on other machines):
 
-* with a shared cache (Redis in production), in that cache;
+* with a shared cache (Redis in production), in that cache (the "pages" alias);
 * with the per-process local-memory cache (the default), in a small file
   (``CONTENT_VERSION_FILE``), which every process on the machine reads. A
   version kept in local memory would be bumped only in the process that made
@@ -18,7 +18,9 @@ changes pages (gunicorn workers, ``db_worker``s on other machines):
   just published.
 
 A bump writes a fresh random value rather than adding one, so two bumps at
-the same moment can never leave the version where one of them found it.
+the same moment can never leave the version where one of them found it; and
+a version that is lost (an evicted key) is replaced by a new random one, so
+copies stored under an older version can never become current again.
 """
 
 import os
@@ -27,28 +29,39 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 CACHE_KEY = "content-version"
+# The version is kept beside the pages it governs (see CACHES in config/settings.py).
+CACHE_ALIAS = "pages"
 
 
 def _uses_file() -> bool:
     """Whether the version lives in a file: when the cache is each process's own memory."""
-    return settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    return settings.CACHES[CACHE_ALIAS]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 def content_version() -> str:
-    """The current version ("" before the first bump, which is a version like any other)."""
+    """The current version. A lost one (a deleted file, an evicted key) is replaced by a new one, never reused."""
     if _uses_file():
         try:
-            return Path(settings.CONTENT_VERSION_FILE).read_text()
+            return Path(settings.CONTENT_VERSION_FILE).read_text() or content_version_bump()
         except OSError:
-            return ""
+            return content_version_bump()
+    return content_version_from_cache(caches[CACHE_ALIAS].get(CACHE_KEY))
+
+
+def content_version_from_cache(value: str | None) -> str:
+    """The version read from the cache as ``value``; a new one if it was missing."""
+    if value:
+        return value
+    cache = caches[CACHE_ALIAS]
+    cache.add(CACHE_KEY, secrets.token_hex(8), timeout=None)
     return cache.get(CACHE_KEY) or ""
 
 
 def content_version_key() -> str | None:
-    """The cache key that holds the version, for reading it with a page in one round trip; None if in a file."""
+    """The key of the version in the pages cache, to read it with a page in one round trip; None if in a file."""
     return None if _uses_file() else CACHE_KEY
 
 
@@ -64,5 +77,5 @@ def content_version_bump() -> str:
             stream.write(version)
         os.replace(temporary, path)
     else:
-        cache.set(CACHE_KEY, version, timeout=None)
+        caches[CACHE_ALIAS].set(CACHE_KEY, version, timeout=None)
     return version

@@ -2,7 +2,7 @@
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from tests.chromium import chromium, page, screenshot  # noqa: F401
 from tests.newsletter.smtp import smtp_server  # noqa: F401
@@ -35,8 +35,10 @@ def _test_settings(settings, tmp_path):
     settings.PAGE_CACHE = False
     settings.CONTENT_VERSION_FILE = tmp_path / "content-version"
     cache.clear()
+    caches["pages"].clear()
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture
