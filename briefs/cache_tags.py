@@ -161,7 +161,7 @@ def brief_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 def shown_object_saved(sender, instance, created=False, **kwargs):
     """An author, photo or resource changed: the pages that show it (none yet, when it was just created)."""
-    if created:
+    if created or (isinstance(instance, Photo) and not photo_shown(instance.pk)):
         return
     tags = {subject_tag(instance)}
     if isinstance(instance, Author):
@@ -188,9 +188,15 @@ def navigation_item_changed(sender, instance, **kwargs):
     cache_purge_on_commit(keys=tags)
 
 
+def photo_shown(photo_id: int) -> bool:
+    """Whether any brief uses the photo (a library photo nobody uses yet is on no page)."""
+    return Photo.objects.in_use().filter(pk=photo_id).exists()
+
+
 def photo_renditions_ready(photo_id: int) -> None:
     """A photo's renditions were made: pages switch from its thumbnail to them."""
-    cache_purge_on_commit(keys={f"photo-{photo_id}"})
+    if photo_shown(photo_id):
+        cache_purge_on_commit(keys={f"photo-{photo_id}"})
 
 
 def connect() -> None:
