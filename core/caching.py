@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 # number, the sitemap's section page). Anything else (utm_*, fbclid, a random cache-buster) is left out of the
 # cache key here and removed by the Varnish configuration, so it cannot multiply the cached copies.
 PAGE_PARAMETERS = ("q", "series", "topic", "author", "year", "page", "p")
+# The longest value a page reads (a search is cut to 200 characters, and says so).
 MAX_PARAMETER_LENGTH = 200
 PAGE_CACHE_PREFIX = "page:"
 
@@ -81,14 +82,22 @@ def has_session_cookie(request) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-def page_parameters(request) -> str:
-    """The query parameters that choose the page's content, in one order, with "page=1" and empty values left out."""
-    kept = sorted(
-        (name, value[:MAX_PARAMETER_LENGTH])
+def page_parameters(request) -> str | None:
+    """The query parameters that choose the page's content, in one order, without "page=1" or empty values.
+
+    Views read one value per name, the last (``request.GET.get``), so only that one counts. None when a
+    value is longer than any a page uses: such a page is drawn each time rather than given a key of its own.
+    """
+    chosen = {
+        name: value
         for name, value in parse_qsl(request.META.get("QUERY_STRING", ""))
-        if name in PAGE_PARAMETERS and value.strip() and (name, value) != ("page", "1")
-    )
-    return urlencode(kept)
+        if name in PAGE_PARAMETERS and value.strip()
+    }
+    if chosen.get("page") == "1":
+        del chosen["page"]
+    if any(len(value) > MAX_PARAMETER_LENGTH for value in chosen.values()):
+        return None
+    return urlencode(sorted(chosen.items()))
 
 
 def public_cache_control() -> dict:
@@ -144,7 +153,10 @@ class PublicPageMiddleware:
         """Where this request's page is kept in the page cache; None when it must not be looked up."""
         if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD") or has_session_cookie(request):
             return None
-        address = f"{request.scheme}://{request.get_host()}{request.path}?{page_parameters(request)}"
+        parameters = page_parameters(request)
+        if parameters is None:
+            return None
+        address = f"{request.scheme}://{request.get_host()}{request.path}?{parameters}"
         encoding = preferred_encoding(request)
         return PAGE_CACHE_PREFIX + hashlib.md5(f"{address} {encoding}".encode(), usedforsecurity=False).hexdigest()
 

@@ -50,6 +50,23 @@ def test_tracking_parameters_share_the_plain_address_copy(client, site):
     assert client.get("/?topic=grids&page=2")["X-Page-Cache"] == "miss", "a page number is a different page"
 
 
+def test_different_searches_are_never_confused(client, site):
+    """The last value of a repeated parameter is the one that counts, and an over-long search is never shared."""
+    client.get("/?topic=grids&topic=nothing")
+    assert client.get("/?topic=nothing&topic=grids")["X-Page-Cache"] == "miss"
+    long_query = "grid " * 41
+    client.get(f"/search/?q={long_query}")
+    assert "X-Page-Cache" not in client.get(f"/search/?q={long_query}")
+
+
+def test_the_varnish_configuration_keeps_the_same_parameters_as_the_app():
+    """Both caches keep exactly the parameters that choose a page (one list in core/caching.py, one in the VCL)."""
+    from core.caching import PAGE_PARAMETERS
+    from tests.varnish import VCL
+
+    assert f"(?:{'|'.join(PAGE_PARAMETERS)})=" in VCL.read_text()
+
+
 def test_each_encoding_is_kept_apart(client, site):
     """A browser that takes brotli and one that takes nothing each get their own copy."""
     client.get("/", headers={"Accept-Encoding": "br"})
