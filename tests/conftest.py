@@ -2,7 +2,7 @@
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 
 from tests.chromium import chromium, page, screenshot  # noqa: F401
 from tests.newsletter.smtp import smtp_server  # noqa: F401
@@ -34,11 +34,11 @@ def _test_settings(settings, tmp_path):
     # rolled back instead, so they run without it. tests/caching/ tests it with real commits.
     settings.PAGE_CACHE = False
     settings.CONTENT_VERSION_FILE = tmp_path / "content-version"
-    cache.clear()
-    caches["pages"].clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    cache.clear()
-    caches["pages"].clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def test_pages_feeds_and_sitemaps_are_compressed(client, site, encoding):
         assert packed["Content-Encoding"] == encoding, address
         assert "Accept-Encoding" in packed["Vary"]
         assert decompress(packed.content) == plain.content, address
-        assert len(packed.content) < len(plain.content) / 3, address
+        assert len(packed.content) < len(plain.content) / 2, address
         assert packed["ETag"] != plain["ETag"], "each encoding has its own strong ETag"
         assert (
             client.get(address, headers={"Accept-Encoding": encoding, "If-None-Match": packed["ETag"]}).status_code
@@ -136,9 +136,8 @@ def test_pages_feeds_and_sitemaps_are_compressed(client, site, encoding):
 
 def test_pages_with_secrets_are_gzipped_with_padding_never_brotli(staff_client, site):
     """Staff pages (form tokens) get gzip with Django's random padding against BREACH; brotli is for public pages."""
-    first = staff_client.get("/", headers={"Accept-Encoding": "br, gzip"})
-    second = staff_client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    answers = [staff_client.get("/", headers={"Accept-Encoding": "br, gzip"}) for _ in range(5)]
 
-    assert first["Content-Encoding"] == second["Content-Encoding"] == "gzip"
-    assert gzip.decompress(first.content) == gzip.decompress(second.content)
-    assert first.content != second.content, "the padding differs every time"
+    assert {answer["Content-Encoding"] for answer in answers} == {"gzip"}
+    assert len({gzip.decompress(answer.content) for answer in answers}) == 1
+    assert len({answer.content for answer in answers}) > 1, "the padding (0 to 99 bytes) changes from one to the next"
