@@ -30,6 +30,7 @@ restarts comes back empty, so it serves nothing stale either way.
 import datetime
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 
@@ -85,9 +86,9 @@ def cache_purge_now(*, keys: Iterable[str]) -> None:
 
 def proxy_purge(*, proxy_url: str, keys: list[str]) -> str:
     """Send one proxy the PURGE request for ``keys``; "" when it was done, else what went wrong."""
-    request = urllib.request.Request(
-        proxy_url.rstrip("/") + "/", method="PURGE", headers={PURGE_HEADER: " ".join(keys)}
-    )
+    # A bare address gets "/"; one with a path (a CDN's purge endpoint) is used as it is.
+    address = proxy_url if urllib.parse.urlsplit(proxy_url).path.strip("/") else proxy_url.rstrip("/") + "/"
+    request = urllib.request.Request(address, method="PURGE", headers={PURGE_HEADER: " ".join(keys)})
     try:
         with urllib.request.urlopen(request, timeout=settings.CACHE_PURGE_TIMEOUT) as response:
             response.read()

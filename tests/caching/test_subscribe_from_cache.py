@@ -54,6 +54,10 @@ def test_subscribing_from_a_cached_page_works_and_a_forged_post_is_refused(
     response = page.goto(varnish.url + "/")
     assert response.headers["x-cache"] == "HIT", "the page comes from the proxy's cache"
     assert not context.cookies(), "a cached page sets no cookie"
+    screenshot(page, "cached-dashboard-1280")
+    page.set_viewport_size({"width": 375, "height": 812})
+    screenshot(page, "cached-dashboard-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
     box = page.locator(".subscribe-box")
     box.get_by_label("Email address").fill("cached.reader@example.org")
     box.get_by_role("button", name="Subscribe").click()
