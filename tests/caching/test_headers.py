@@ -141,3 +141,44 @@ def test_pages_with_secrets_are_gzipped_with_padding_never_brotli(staff_client, 
     assert {answer["Content-Encoding"] for answer in answers} == {"gzip"}
     assert len({gzip.decompress(answer.content) for answer in answers}) == 1
     assert len({answer.content for answer in answers}) > 1, "the padding (0 to 99 bytes) changes from one to the next"
+
+
+def test_odd_headers_and_query_strings_still_get_the_page(client, site, settings):
+    """Whatever a client sends in Accept-Encoding, If-None-Match or the query string, the page answers."""
+    settings.PAGE_CACHE = True
+    odd = [
+        {"Accept-Encoding": "br;q=0, gzip;q=abc, *;q=0.5, ;;;"},
+        {"Accept-Encoding": "x" * 5000},
+        {"If-None-Match": 'W/"", "unterminated, *'},
+    ]
+    for headers in odd:
+        assert client.get("/", headers=headers).status_code == 200, headers
+    for query in ("%zz=%ff&topic=%", "page=" + "9" * 300, "q=" + "%00" * 50, "&&&==&"):
+        assert client.get(f"/?{query}").status_code == 200, query
+        assert client.get(f"/search/?{query}").status_code == 200, query
+    refused_brotli = client.get("/", headers={"Accept-Encoding": "br;q=0, gzip"})
+    assert refused_brotli["Content-Encoding"] == "gzip"
+
+
+def test_a_post_from_another_site_is_refused_and_changes_nothing(client, site, smtp_server):
+    """The subscribe form's origin check: another site's post gets the friendly 403, ours gets the usual answer."""
+    forged = [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://elsewhere.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://other.testserver"},
+        {"Origin": "https://elsewhere.example"},
+        {"Origin": "null"},
+    ]
+    for headers in forged:
+        response = client.post("/newsletter/subscribe/", {"email": "victim@example.org"}, headers=headers)
+        assert response.status_code == 403, headers
+        assert "This form has expired" in response.content.decode()
+    assert smtp_server.messages == []
+
+    ours = client.post(
+        "/newsletter/subscribe/",
+        {"email": "reader@example.org"},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+    )
+    assert ours.status_code == 200
+    assert "Check your inbox" in ours.content.decode()
+    assert len(smtp_server.wait_for(1, timeout=10)) == 1
