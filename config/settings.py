@@ -162,9 +162,9 @@ CACHES = {
 CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", "60"))
 CACHE_S_MAXAGE = int(os.environ.get("CACHE_S_MAXAGE", "3600"))
 CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE", "30"))
-# The application's own page cache, for sites without a proxy in front (the default cache: Redis with
-# REDIS_URL, otherwise each process's memory).
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# The application's own page cache, for sites without a proxy in front (Redis with REDIS_URL, otherwise
+# each process's memory). Off by default with DEBUG, where templates change without content changing.
+PAGE_CACHE = env_bool("PAGE_CACHE", not DEBUG)
 # Reverse proxies (Varnish with deploy/varnish/default.vcl, or a CDN that takes the same request) that are sent a
 # PURGE with the tags of what changed, e.g. "http://127.0.0.1:6081,http://10.0.0.5:6081".
 CACHE_PURGE_URLS = env_list("CACHE_PURGE_URLS", "")

@@ -48,6 +48,8 @@ PAGE_PARAMETERS = ("q", "series", "topic", "author", "year", "page", "p")
 # The longest value a page reads (a search is cut to 200 characters, and says so).
 MAX_PARAMETER_LENGTH = 200
 PAGE_CACHE_PREFIX = "page:"
+# The tag every public page carries, to purge them all after new code is deployed (manage.py purge_page_caches).
+EVERY_PAGE = "all"
 
 
 def public_page(view, *, tags=()):
@@ -185,8 +187,8 @@ class PublicPageMiddleware:
         elif "Vary" in response:
             del response["Vary"]
         response["ETag"] = strong_etag(response.content)
-        tags = getattr(request, "cache_tags", ())
-        if tags and settings.CACHE_PURGE_URLS:
+        if settings.CACHE_PURGE_URLS:
+            tags = {EVERY_PAGE, *getattr(request, "cache_tags", ())}
             response["xkey"] = " ".join(sorted(tags))
 
     def store_page(self, key: str, response, *, version: str) -> None:

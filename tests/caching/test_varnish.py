@@ -6,6 +6,7 @@ proxy that is down or slow never holds up or breaks publishing, the purge is
 retried, and nothing stale is served once the proxy is back.
 """
 
+import io
 import logging
 import socket
 import threading
@@ -107,6 +108,25 @@ def test_withdrawing_editing_and_renaming_show_on_the_next_request(varnish, site
     author.save()
     until(lambda: "Ada Renamed" in fetch(varnish.url + first.get_absolute_url()).text, within=1)
     assert fetch(varnish.url + other.get_absolute_url()).headers["X-Cache"] == "HIT", "not by that author"
+
+
+def test_after_a_deploy_one_command_empties_every_cache(varnish, site, settings, client):
+    """New code may draw pages differently: purge_page_caches drops every cached page, feeds and sitemap included."""
+    from django.core.management import call_command
+
+    settings.PAGE_CACHE = True
+    addresses = ["/", "/feed/", "/sitemap.xml", site["briefs"][0].get_absolute_url()]
+    for address in addresses:
+        cached(varnish, address)
+    client.get("/")
+
+    output = io.StringIO()
+    call_command("purge_page_caches", stdout=output)
+    assert varnish.url in output.getvalue()
+
+    for address in addresses:
+        assert fetch(varnish.url + address).headers["X-Cache"] == "MISS", address
+    assert client.get("/")["X-Page-Cache"] == "miss"
 
 
 def test_staff_and_forms_go_past_the_cache(varnish, site, staff_user, client):
