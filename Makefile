@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-browser lint check-deploy clean system-packages test-tools fonts
+.PHONY: run test test-browser lint check-deploy clean system-packages test-packages test-tools fonts
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (3.13 recommended); none was found on PATH." >&2; exit 1; }
@@ -23,20 +23,31 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-# WeasyPrint (PDFs of briefs) needs Pango and HarfBuzz from the system. They are installed with
-# apt-get where missing and we are root on Debian; elsewhere the command to run is printed and the
-# site works without PDFs until then.
-WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-system-packages:
-	@missing=$$(for package in $(WEASYPRINT_DEBS); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \
+# Debian packages, installed with apt-get where missing when we are root on Debian; elsewhere the
+# command to run is printed and what needs them does without (or skips, saying why) until then.
+# $(call debs,<packages>,<what they are for>)
+define debs
+	@missing=$$(for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done); \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing" $$missing "for PDFs of briefs"; \
+	    echo "Installing" $$missing "$(2)"; \
 	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "PDFs of briefs need: sudo apt-get install -y" $$missing "(the site runs without PDFs until then)." >&2; \
+	    echo "Missing $(2): sudo apt-get install -y" $$missing >&2; \
 	  fi; \
 	fi
+endef
+
+# WeasyPrint (PDFs of briefs) needs Pango and HarfBuzz; the site runs without PDFs until they are there.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system-packages:
+	$(call debs,$(WEASYPRINT_DEBS),for PDFs of briefs)
+
+# The caching tests start a real Varnish (deploy/varnish/default.vcl, xkey from varnish-modules) on a
+# loopback port; without it they skip, saying why (REQUIRE_VARNISH=1, as in CI, makes them fail).
+VARNISH_DEBS := varnish varnish-modules
+test-packages: system-packages
+	$(call debs,$(VARNISH_DEBS),for the Varnish tests)
 
 # axe-core (npm, pinned) for the accessibility scan in the browser tests. Without npm the scan
 # skips, saying why; under REQUIRE_BROWSER=1 (CI) it fails instead.
@@ -61,10 +72,10 @@ run: $(VENV)/.installed system-packages
 
 # The whole suite: on SQLite by default, on PostgreSQL with DATABASE_URL set.
 # Browser tests run here too; they skip (saying why) where Chromium is missing.
-test: $(VENV)/.installed-dev system-packages test-tools
+test: $(VENV)/.installed-dev test-packages test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-browser: $(VENV)/.installed-dev system-packages test-tools
+test-browser: $(VENV)/.installed-dev test-packages test-tools
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 # Prettier (from the npm registry, pinned in package-lock.json) checks our JavaScript and CSS.

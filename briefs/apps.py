@@ -9,7 +9,7 @@ class BriefsConfig(AppConfig):
     def ready(self):
         import reversion
 
-        from . import search
+        from . import cache_tags, search
         from .models import Author, Brief, BriefAuthor, BriefResource, Section
 
         # A revision of a brief holds its sections, byline and resources as they were, together.
@@ -29,3 +29,6 @@ class BriefsConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(search.part_of_brief_changed, sender=model, dispatch_uid=f"search-{model.__name__}")
         post_save.connect(search.author_saved, sender=Author, dispatch_uid="search-author-saved")
+
+        # Cached public pages are purged when what they show changes (core/purge.py).
+        cache_tags.connect()

@@ -18,6 +18,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
+from core.caching import cache_tags_add
+
+from .cache_tags import feed_tags
 from .models import Author, Brief, Series, Topic
 
 ITEMS_PER_FEED = 30
@@ -146,6 +149,7 @@ class LatestBriefsFeed(Feed):
 
     def items(self, subject):
         briefs = briefs_for_feed(subject.briefs)
+        cache_tags_add(subject.request, feed_tags(subject.instance, briefs))
         # Feeds are built per request; each item keeps what absolute addresses need.
         for brief in briefs:
             brief.feed_request = subject.request
@@ -218,7 +222,9 @@ def json_feed(request):
     """JSON Feed 1.1 (jsonfeed.org) of every published brief, newest first."""
     absolute = request.build_absolute_uri
     items = []
-    for brief in briefs_for_feed(Brief.objects.all()):
+    briefs = briefs_for_feed(Brief.objects.all())
+    cache_tags_add(request, feed_tags(None, briefs))
+    for brief in briefs:
         image = brief_image(brief, request)
         url = absolute(brief.get_absolute_url())
         item = {

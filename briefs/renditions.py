@@ -29,6 +29,7 @@ from django.db import transaction
 
 from core.images import focal_object_position, make_renditions, storage_files_delete
 
+from .cache_tags import photo_renditions_ready
 from .models import Photo
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def photo_renditions_make(*, photo_id: int) -> str:
         storage_files_delete(storage, [entry["name"] for entry in made])
         return "replaced"
     storage_files_delete(storage, [name for name in photo.rendition_names() if name not in {m["name"] for m in made}])
+    photo_renditions_ready(photo_id)
     return Photo.Renditions.READY
 
 

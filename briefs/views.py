@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.generic import DetailView
 
+from core.caching import cache_tags_add, public_page
+
+from .cache_tags import ALL_BRIEFS, AUTHOR_FILTER, SEARCH, brief_page_tags, card_tags, listing_tags, subject_page_tags
 from .citations import Citation, bibtex, formatted_citations, ris
 from .forms import BriefFilterForm
 from .models import Author, Brief, Series, Topic
@@ -36,6 +39,7 @@ def filter_choices() -> dict:
     }
 
 
+@public_page
 def dashboard(request):
     """The front page: the latest brief featured, then cards with combinable filters."""
     form = BriefFilterForm(request.GET or None)
@@ -48,6 +52,7 @@ def dashboard(request):
     cards = list(page_obj.object_list)
     # The newest brief is featured above the cards on the unfiltered first page.
     featured = cards.pop(0) if cards and page_obj.number == 1 and not filters else None
+    cache_tags_add(request, listing_tags(page_obj.object_list, lists=(ALL_BRIEFS, AUTHOR_FILTER)))
     return render(
         request,
         "briefs/dashboard.html",
@@ -66,6 +71,7 @@ def dashboard(request):
 NEWEST_WHEN_NOTHING_FOUND = 3
 
 
+@public_page
 def search(request):
     """/search/?q=…: published briefs matching the words, best first, narrowed by the dashboard's filters.
 
@@ -89,6 +95,8 @@ def search(request):
     for brief in results:
         brief.snippet = snippets.get(brief.pk, "")
     searched = bool(query or filters)
+    newest = Brief.objects.published().for_listing()[:NEWEST_WHEN_NOTHING_FOUND] if not results else []
+    cache_tags_add(request, listing_tags([*results, *newest], lists=(ALL_BRIEFS, AUTHOR_FILTER, SEARCH)))
     return render(
         request,
         "briefs/search.html",
@@ -101,7 +109,7 @@ def search(request):
             "page_obj": page_obj,
             "pagination_query": urlencode({"q": text, **filters} if text else filters),
             # Shown when nothing matched (or nothing was asked): somewhere to go next.
-            "newest": Brief.objects.published().for_listing()[:NEWEST_WHEN_NOTHING_FOUND] if not results else [],
+            "newest": newest,
             **filter_choices(),
         },
     )
@@ -151,6 +159,7 @@ def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
     }
 
 
+@public_page
 def brief_detail(request, slug):
     """A brief's page. Staff see drafts of the briefs they may open in the admin, marked as a preview."""
     briefs = Brief.objects.published()
@@ -178,7 +187,10 @@ def brief_preview(request, token):
 
 def brief_page_response(request, brief, *, preview: bool):
     """The brief page; a preview is marked as one, kept out of search engines and out of shared caches."""
-    response = render(request, "briefs/brief_detail.html", brief_page_context(request, brief, is_preview=preview))
+    context = brief_page_context(request, brief, is_preview=preview)
+    linked = [context["previous_brief"], context["next_brief"], *context["related_briefs"], *context["more_by_authors"]]
+    cache_tags_add(request, brief_page_tags(brief, linked=linked))
+    response = render(request, "briefs/brief_detail.html", context)
     if preview:
         # A preview must never be kept by a shared cache or listed by a search engine.
         response["Cache-Control"] = "private, no-store"
@@ -211,11 +223,13 @@ CITATION_FILES = {
 }
 
 
+@public_page
 def brief_citation_download(request, slug, file_format):
     """The brief's citation as a BibTeX or RIS file for a reference manager."""
     brief = published_brief_or_404(slug)
     write, content_type, extension = CITATION_FILES[file_format]
     citation = Citation.of(brief, url=request.build_absolute_uri(brief.get_absolute_url()))
+    cache_tags_add(request, card_tags([brief]))
     response = HttpResponse(write(citation), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{slug}.{extension}")
     return response
@@ -240,6 +254,7 @@ class ListingView(DetailView):
         context = super().get_context_data(**kwargs)
         context["page_obj"] = paginate(self.request, self.get_briefs().for_listing())
         context["briefs"] = context["page_obj"].object_list
+        cache_tags_add(self.request, subject_page_tags(self.object, context["briefs"]))
         feed_name, slug = f"briefs:{self.kind.lower()}-feed", self.object.slug
         context.update(
             kind=self.kind,

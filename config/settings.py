@@ -74,6 +74,13 @@ if env_bool("DEMO_APP", True):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages (core/caching.py): a page kept in the page cache is answered here, before sessions,
+    # authentication and CSRF run; a fresh one gets its caching headers here, after all of them have had
+    # their say (they may add cookies or Vary: Cookie). Below the security headers, which every answer gets.
+    "core.caching.PublicPageMiddleware",
+    # Inside the page cache, so that it keeps (and validates) the compressed bytes; outside everything
+    # else, so that nothing writes to a body after it is compressed.
+    "core.compression.CompressionMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,8 +139,41 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "policy-briefs"}
-    )
+    ),
+    # Whole public pages (core/caching.py), kept apart so that they never crowd out rate-limit counters.
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "pages",
+        }
+        if os.environ.get("REDIS_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "policy-briefs-pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
 }
+
+# Public pages (core/caching.py): how long browsers (max-age) and shared caches such as Varnish or a CDN
+# (s-maxage) may keep them, and how long a shared cache may serve an expired copy while it fetches a fresh one.
+# Publishing purges the proxies at once (core/purge.py), so s-maxage only bounds how long a lost purge lasts.
+CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", "60"))
+CACHE_S_MAXAGE = int(os.environ.get("CACHE_S_MAXAGE", "3600"))
+CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE", "30"))
+# The application's own page cache, for sites without a proxy in front (Redis with REDIS_URL, otherwise
+# each process's memory). Off by default with DEBUG, where templates change without content changing.
+PAGE_CACHE = env_bool("PAGE_CACHE", not DEBUG)
+# Reverse proxies (Varnish with deploy/varnish/default.vcl, or a CDN that takes the same request) that are sent a
+# PURGE with the tags of what changed, e.g. "http://127.0.0.1:6081,http://10.0.0.5:6081".
+CACHE_PURGE_URLS = env_list("CACHE_PURGE_URLS", "")
+# Seconds a purge waits for a proxy, and the waits between attempts before it gives up (and logs an error).
+CACHE_PURGE_TIMEOUT = float(os.environ.get("CACHE_PURGE_TIMEOUT", "2"))
+CACHE_PURGE_RETRY_DELAYS = (2, 5, 15, 60, 300, 900)
+# With the local-memory cache, the content version that invalidates cached pages lives in this file, so
+# that every process on the machine (web workers, db_worker) sees a change made by any of them.
+CONTENT_VERSION_FILE = Path(os.environ.get("CONTENT_VERSION_FILE", BASE_DIR / ".content-version"))
 
 TASKS = {
     "default": {

@@ -6,16 +6,27 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from briefs.cache_tags import SITEMAP_TAGS
 from briefs.feeds import LatestBriefsFeed
 from briefs.sitemaps import sitemaps
+from core.caching import public_page
 from core.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("feed/", LatestBriefsFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
-    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
+    path("feed/", public_page(LatestBriefsFeed()), name="feed"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap, tags=SITEMAP_TAGS),
+        {"sitemaps": sitemaps},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path(
+        "robots.txt",
+        public_page(TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
+        name="robots",
+    ),
     path("newsletter/", include("newsletter.urls")),
     path("", include("briefs.urls")),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from briefs.models import Series, Topic
+from core.csrf import cross_site_posts_refused
 
 from .forms import PreferencesForm, SubscribeForm, consent_wording
 from .models import Subscriber
@@ -38,6 +39,9 @@ SUBSCRIBE_LIMIT_PER_IP = 10
 SUBSCRIBE_LIMIT_WINDOW = 60 * 60
 
 
+# The subscribe box sits on cached public pages, so it carries no CSRF token; the
+# request's origin is checked instead (core/csrf.py).
+@cross_site_posts_refused
 @never_cache
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.chromium import chromium, page, screenshot  # noqa: F401
 from tests.newsletter.smtp import smtp_server  # noqa: F401
@@ -30,9 +30,15 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
+    # The page cache follows changes once they commit; most tests change data inside a transaction that is
+    # rolled back instead, so they run without it. tests/caching/ tests it with real commits.
+    settings.PAGE_CACHE = False
+    settings.CONTENT_VERSION_FILE = tmp_path / "content-version"
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

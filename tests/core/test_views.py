@@ -71,9 +71,16 @@ def test_health_checks_over_plain_http_are_not_redirected(client, settings):
 
 def test_a_form_sent_without_its_security_token_gets_a_friendly_page(settings):
     """An expired form shows the site's own page explaining what to do, not Django's bare 403."""
+    from django.utils import timezone
 
+    from newsletter.models import Subscriber
+
+    # A subscriber's preferences form carries a token (the subscribe box checks origins instead: core/csrf.py).
+    subscriber = Subscriber.objects.create(
+        email="reader@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now()
+    )
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/newsletter/subscribe/", {"email": "reader@example.org"})
+    response = client.post(f"/newsletter/preferences/{subscriber.token}/", {"series": []})
 
     assert response.status_code == 403
     body = response.content.decode()
