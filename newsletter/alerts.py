@@ -71,6 +71,8 @@ def alert_for_brief(*, brief_id: int) -> Campaign | None:
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(kind=Campaign.Kind.ALERT, alert_brief=brief).first()
         if campaign is None:
+            if not _alert_audience(brief).exists():
+                return None  # nobody to tell: no empty alert in the campaign list
             try:
                 with transaction.atomic():
                     campaign = _alert_create(brief, now=now)
@@ -88,6 +90,13 @@ def alert_for_brief(*, brief_id: int) -> Campaign | None:
         transaction.on_commit(lambda: campaign_enqueue(campaign_id=campaign.pk))
     logger.info("Alert %s queued for brief %s.", campaign.pk, brief_id)
     return campaign
+
+
+def _alert_audience(brief: Brief):
+    topic_ids = list(brief.topics.values_list("pk", flat=True))
+    return Subscriber.objects.in_audience(series_ids=[brief.series_id], topic_ids=topic_ids).filter(
+        alert_frequency=Subscriber.AlertFrequency.EACH
+    )
 
 
 def _alert_create(brief: Brief, *, now: datetime) -> Campaign:
@@ -214,8 +223,11 @@ def digest_chain_start(*, restart: bool = False) -> bool:
 
     ``restart`` (the schedule changed) starts a new chain whatever the old
     one was doing; the old chain's task finds it is no longer the current
-    one when it runs, and stops. True if a task was queued.
+    one when it runs, and stops. Without anyone asking for a digest there is
+    nothing to queue. True if a task was queued.
     """
+    if not Subscriber.objects.active().filter(alert_frequency=Subscriber.AlertFrequency.WEEKLY).exists():
+        return False
     now = timezone.now()
     with transaction.atomic():
         site = NewsletterSettings.objects.select_for_update().filter(pk=1).first() or NewsletterSettings.load()

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from briefs.models import Series, Topic
 
+from .alerts import digest_chain_start
 from .dkim import dkim_signed
 from .emails import render_email
 from .forms import CONSENT_WORDING_VERSION, consent_wording
@@ -178,6 +179,9 @@ def subscriber_update_preferences(
         if alert_frequency is not None and alert_frequency != subscriber.alert_frequency:
             subscriber.alert_frequency = alert_frequency
             subscriber.save(update_fields=["alert_frequency"])
+            if alert_frequency == Subscriber.AlertFrequency.WEEKLY:
+                # The first weekly subscriber starts the digest's task chain (newsletter/alerts.py).
+                transaction.on_commit(digest_chain_start)
 
 
 def subscriber_unsubscribe(*, subscriber: Subscriber) -> tuple[Subscriber, bool]:

@@ -14,7 +14,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from ..forms import SubscriberImportForm
-from .overview import overview_view
 from ..models import Subscriber
 from ..queue import task_enqueue
 from ..services import (
@@ -24,6 +23,7 @@ from ..services import (
     subscribers_csv_lines,
     subscribers_import_csv,
 )
+from .overview import overview_view
 
 
 class SubscriberAddForm(forms.ModelForm):
