@@ -61,7 +61,7 @@ class _RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
-        self.mailbox._record(message, Envelope(envelope.mail_from, tuple(envelope.rcpt_tos)))
+        self.mailbox._record(message, Envelope(envelope.mail_from, tuple(envelope.rcpt_tos)), envelope.original_content)
         return "250 Message accepted for delivery"
 
 
@@ -73,6 +73,7 @@ class SMTPTestServer:
         self.port = port or _free_port(host)
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
+        self.raw_messages: list[bytes] = []  # as received, for checking signatures
         self._rejections: dict[str, str] = {}
         self._arrived = threading.Condition()
         self._controller: Controller | None = None
@@ -145,10 +146,11 @@ class SMTPTestServer:
 
     # -- reading what arrived ----------------------------------------------
 
-    def _record(self, message: EmailMessage, envelope: Envelope) -> None:
+    def _record(self, message: EmailMessage, envelope: Envelope, raw: bytes = b"") -> None:
         with self._arrived:
             self.messages.append(message)
             self.envelopes.append(envelope)
+            self.raw_messages.append(raw)
             self._arrived.notify_all()
 
     def wait_for(self, n: int = 1, timeout: float = 5.0) -> list[EmailMessage]:
@@ -175,6 +177,7 @@ class SMTPTestServer:
         with self._arrived:
             self.messages.clear()
             self.envelopes.clear()
+            self.raw_messages.clear()
 
 
 def body_text(message: EmailMessage) -> str:
