@@ -91,10 +91,27 @@ class AudienceCount:
     bounced: int
     pending: int
     not_matching: int
+    alert: bool = False
 
     @property
     def excluded(self) -> int:
         return self.unsubscribed + self.bounced + self.pending + self.not_matching
+
+    @property
+    def excluded_reasons(self) -> list[str]:
+        """Who is left out, in words: "4 unsubscribed", "1 bounced (…)" …"""
+        not_matching = (
+            "not following this brief's series or topics, or not asking for each new brief"
+            if self.alert
+            else "not following the chosen series or topics"
+        )
+        reasons = [
+            (self.not_matching, f"subscribed but {not_matching}"),
+            (self.unsubscribed, "unsubscribed"),
+            (self.bounced, "bounced (their address refused our emails)"),
+            (self.pending, "who have not confirmed their subscription"),
+        ]
+        return [f"{number_format(count, force_grouping=True)} {words}" for count, words in reasons if count]
 
     @property
     def needs_typing(self) -> bool:
@@ -114,6 +131,7 @@ def campaign_audience_count(*, campaign: Campaign) -> AudienceCount:
         bounced=by_status[Subscriber.Status.BOUNCED],
         pending=by_status[Subscriber.Status.PENDING],
         not_matching=max(by_status[Subscriber.Status.SUBSCRIBED] - reach, 0),
+        alert=campaign.kind == Campaign.Kind.ALERT,
     )
 
 

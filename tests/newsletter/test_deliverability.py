@@ -13,7 +13,6 @@ from django.utils.html import strip_tags
 from newsletter.campaigns import campaign_send_test
 from newsletter.services import subscription_request
 from tests.newsletter.campaign_support import make_campaign, make_subscribers
-from tests.newsletter.dns import dns_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +63,7 @@ def test_missing_records_are_warnings_that_name_the_fix_and_block_nothing(
     """No SPF, no DMARC, no DKIM key: each warning says what to publish where; the campaign still goes."""
     page = campaign_page(staff_client, campaign := make_campaign())
     assert f"⚠ SPF: {DOMAIN} has no SPF record" in page and f"Add a TXT record at {DOMAIN}: v=spf1" in page
-    assert f"⚠ DMARC:" in page and f"Add a TXT record at _dmarc.{DOMAIN}: v=DMARC1; p=none" in page
+    assert "⚠ DMARC:" in page and f"Add a TXT record at _dmarc.{DOMAIN}: v=DMARC1; p=none" in page
     assert f"Add a TXT record at {SELECTOR}._domainkey.{DOMAIN}: v=DKIM1; k=rsa; p={signing.public_key}" in page
 
     make_subscribers(2)

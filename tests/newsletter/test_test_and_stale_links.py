@@ -1,4 +1,4 @@
-"""Links say the truth: a test email's links open a "this was a test" page; old confirmation links say what is true now."""
+"""Links say the truth: test-email links open a "this was a test" page; old confirmation links say what is true."""
 
 import re
 from datetime import timedelta
