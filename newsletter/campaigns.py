@@ -25,13 +25,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import batched
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.core.mail import mailers
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +44,7 @@ from .queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
-# Rows per INSERT when addressing a campaign: large enough to be quick for
+# Rows per INSERT when a digest addresses its campaigns: large enough to be quick for
 # 100,000 subscribers, small enough for SQLite's limit on query parameters.
 DELIVERY_INSERT_BATCH = 2000
 # A task sends for at most this long, then queues its own continuation, so a
@@ -120,17 +119,23 @@ class AudienceCount:
 
 
 def campaign_audience_count(*, campaign: Campaign) -> AudienceCount:
-    """Two queries: the subscribers by status, and those of them the campaign reaches (what addressing will take)."""
-    by_status = Subscriber.objects.aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in Subscriber.Status.values}
+    """One scan of the subscribers: how many there are by status, and how many the campaign reaches.
+
+    The reach uses the campaign's own audience condition, as addressing it does.
+    """
+    condition = campaign.audience_condition()
+    subscribed = Q(status=Subscriber.Status.SUBSCRIBED)
+    reach_count = {"reach": Count("pk", filter=subscribed & condition)} if condition is not None else {}
+    counts = Subscriber.objects.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Subscriber.Status.values}, **reach_count
     )
-    reach = campaign.audience_subscribers().count()
+    reach = counts.get("reach", 0)
     return AudienceCount(
         reach=reach,
-        unsubscribed=by_status[Subscriber.Status.UNSUBSCRIBED],
-        bounced=by_status[Subscriber.Status.BOUNCED],
-        pending=by_status[Subscriber.Status.PENDING],
-        not_matching=max(by_status[Subscriber.Status.SUBSCRIBED] - reach, 0),
+        unsubscribed=counts[Subscriber.Status.UNSUBSCRIBED],
+        bounced=counts[Subscriber.Status.BOUNCED],
+        pending=counts[Subscriber.Status.PENDING],
+        not_matching=max(counts[Subscriber.Status.SUBSCRIBED] - reach, 0),
         alert=campaign.kind == Campaign.Kind.ALERT,
     )
 
@@ -255,19 +260,46 @@ def deliveries_create(*, campaign: Campaign) -> int:
     """Address the campaign: one queued Delivery per subscriber in its audience, frozen from now on.
 
     Safe to run again after an interruption: existing rows are left alone
-    (``ignore_conflicts``), so nobody is addressed twice.
+    (the unique campaign-subscriber pair), so nobody is addressed twice.
     """
-    subscriber_ids = campaign.audience_subscribers().order_by().values_list("pk", flat=True)
-    for chunk in batched(subscriber_ids.iterator(chunk_size=DELIVERY_INSERT_BATCH), DELIVERY_INSERT_BATCH):
-        Delivery.objects.bulk_create(
-            [Delivery(campaign_id=campaign.pk, subscriber_id=subscriber_id) for subscriber_id in chunk],
-            ignore_conflicts=True,
-        )
+    deliveries_insert(campaign_id=campaign.pk, subscribers=campaign.audience_subscribers())
     campaign.recipients_count = campaign.deliveries.count()
     Campaign.objects.filter(pk=campaign.pk).update(recipients_count=campaign.recipients_count)
     # Staff may have cancelled while the rows were being added.
     deliveries_skip_if_cancelled(campaign_id=campaign.pk)
     return campaign.recipients_count
+
+
+def deliveries_insert(*, campaign_id: int, subscribers) -> None:
+    """One queued Delivery of the campaign for each of ``subscribers`` who has none yet: one INSERT … SELECT.
+
+    The database copies the ids itself, so addressing 100,000 subscribers
+    takes about a second rather than the many seconds of reading the ids
+    into Python and writing them back in batches.
+    """
+    try:
+        select, audience_params = subscribers.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # an audience that is nobody, e.g. a segment with nothing chosen
+        return
+    queued = Delivery(campaign_id=campaign_id, subscriber_id=0)  # the model's defaults for every other column
+    columns = [column for column in Delivery._meta.concrete_fields if not column.primary_key]
+    values, params = [], []
+    for column in columns:
+        if column.attname == "subscriber_id":
+            values.append(f"audience.{connection.ops.quote_name('pk')}")
+        else:
+            values.append("%s")
+            params.append(column.get_db_prep_save(getattr(queued, column.attname), connection))
+    quote = connection.ops.quote_name
+    head = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
+    tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"
+    sql = (
+        f"{head} {quote(Delivery._meta.db_table)} ({', '.join(quote(column.column) for column in columns)}) "
+        f"SELECT {', '.join(values)} FROM ({select}) AS audience WHERE true{tail}"
+    )
+    params += list(audience_params)  # the SELECT list's placeholders come before the audience's
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)

@@ -37,20 +37,28 @@ class SubscriberQuerySet(models.QuerySet):
         with no series and no topics reaches nobody: an empty choice must
         never turn into "everyone".
         """
-        queryset = self.active()
-        if everyone:
-            return queryset
-        if not series_ids and not topic_ids:
-            return queryset.none()
-        # Uncorrelated IN subqueries rather than joins: no DISTINCT to sort away, and PostgreSQL
-        # hashes each subquery once, so counting 100,000 subscribers stays a single quick scan.
-        follows_series = Subscriber.series.through.objects.filter(series_id__in=list(series_ids))
-        follows_topic = Subscriber.topics.through.objects.filter(topic_id__in=list(topic_ids))
-        return queryset.filter(
-            Q(wants_everything=True)
-            | Q(pk__in=follows_series.values("subscriber_id"))
-            | Q(pk__in=follows_topic.values("subscriber_id"))
-        )
+        condition = audience_condition(everyone=everyone, series_ids=series_ids, topic_ids=topic_ids)
+        return self.active().filter(condition) if condition is not None else self.none()
+
+
+def audience_condition(*, everyone: bool = False, series_ids=(), topic_ids=()) -> Q | None:
+    """Which subscribers (whatever their status) want a campaign for these series and topics; None for nobody.
+
+    Uncorrelated IN subqueries rather than joins: no DISTINCT to sort away,
+    and PostgreSQL hashes each subquery once, so counting 100,000
+    subscribers stays a single scan.
+    """
+    if everyone:
+        return Q()
+    if not series_ids and not topic_ids:
+        return None
+    follows_series = Subscriber.series.through.objects.filter(series_id__in=list(series_ids))
+    follows_topic = Subscriber.topics.through.objects.filter(topic_id__in=list(topic_ids))
+    return (
+        Q(wants_everything=True)
+        | Q(pk__in=follows_series.values("subscriber_id"))
+        | Q(pk__in=follows_topic.values("subscriber_id"))
+    )
 
 
 # Each model's statuses are defined outside it so that its Meta can name them in constraints.
@@ -364,18 +372,23 @@ class Campaign(models.Model):
         digest with their briefs); an alert goes to those who follow the
         brief's series or topics and asked for each new brief.
         """
+        condition = self.audience_condition()
+        return Subscriber.objects.active().filter(condition) if condition is not None else Subscriber.objects.none()
+
+    def audience_condition(self) -> Q | None:
+        """Which subscribers, whatever their status, the campaign is meant for; None for nobody."""
         if self.kind == self.Kind.DIGEST:
-            return Subscriber.objects.filter(pk__in=self.deliveries.values("subscriber_id"))
+            return Q(pk__in=self.deliveries.values("subscriber_id"))
         if self.audience == self.Audience.EVERYONE:
-            subscribers = Subscriber.objects.in_audience(everyone=True)
+            condition = audience_condition(everyone=True)
         else:
-            subscribers = Subscriber.objects.in_audience(
+            condition = audience_condition(
                 series_ids=list(self.audience_series.values_list("pk", flat=True)),
                 topic_ids=list(self.audience_topics.values_list("pk", flat=True)),
             )
-        if self.kind == self.Kind.ALERT:
-            subscribers = subscribers.filter(alert_frequency=AlertFrequency.EACH)
-        return subscribers
+        if condition is not None and self.kind == self.Kind.ALERT:
+            condition &= Q(alert_frequency=AlertFrequency.EACH)
+        return condition
 
     def ordered_briefs(self) -> list:
         """The campaign's briefs in the editor's order, with what the email shows."""
