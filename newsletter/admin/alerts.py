@@ -5,8 +5,27 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from briefs.admin import BriefAdmin
+
 from ..alerts import newsletter_settings_changed
-from ..models import Digest, NewsletterSettings
+from ..models import Campaign, Digest, NewsletterSettings
+from .records import RecordAdmin
+
+
+def alert_notice(request, brief):
+    """After a brief is published: its alert went (or goes) out by itself, so staff need not write one."""
+    alert = Campaign.objects.filter(kind=Campaign.Kind.ALERT, alert_brief=brief).first()
+    if alert is None or not request.user.has_perm("newsletter.view_campaign"):
+        return None
+    url = reverse("admin:newsletter_campaign_change", args=[alert.pk])
+    return format_html(
+        'Subscribers who asked for each new brief get <a href="{}">an alert about “{}”</a> by themselves.',
+        url,
+        brief,
+    )
+
+
+BriefAdmin.publish_followups.append(alert_notice)
 
 
 @admin.register(NewsletterSettings)
@@ -37,7 +56,7 @@ class NewsletterSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
+class DigestAdmin(RecordAdmin):
     """Each weekly digest: its period, whom it reached and who had nothing new; a record, so read-only."""
 
     list_display = ["__str__", "period_start", "period_end", "subscribers_count", "skipped_count", "campaigns_link"]
@@ -47,12 +66,3 @@ class DigestAdmin(admin.ModelAdmin):
     def campaigns_link(self, obj):
         url = reverse("admin:newsletter_campaign_changelist") + f"?digest__id__exact={obj.pk}"
         return format_html('<a href="{}">{} campaign(s)</a>', url, obj.campaigns.count())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -39,6 +39,7 @@ from ..campaigns import (
 )
 from ..deliverability import deliverability_checks
 from ..models import Campaign, CampaignBrief, Delivery
+from .records import RecordAdmin
 
 
 class CampaignScheduleForm(forms.Form):
@@ -131,6 +132,10 @@ class CampaignAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["admin/css/campaign-admin.css"]}
         js = ["admin/js/campaign-progress.js"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # A digest's page links to its campaigns with ?digest__id__exact=<id>.
+        return lookup == "digest__id__exact" or super().lookup_allowed(lookup, value, request)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_editable:
@@ -419,7 +424,7 @@ PhotoAdmin.usage_finders.append(campaign_photo_usages)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(RecordAdmin):
     """Who got which campaign, and why an email did not go: a record, so read-only."""
 
     list_display = ["subscriber", "campaign", "status", "attempts", "sent_at", "last_error"]
@@ -428,12 +433,3 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["subscriber", "campaign"]
     list_per_page = 100
     show_full_result_count = False  # counting 100,000 rows on every page is slow
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -146,3 +146,29 @@ def test_subscribers_choose_how_often_in_their_preferences(settings):
 
     NewsletterSettings.objects.filter(pk=1).update(alerts_enabled=False)
     assert "How would you like to hear" not in client.get(url).content.decode()
+
+
+def test_staff_set_the_digest_day_and_see_each_digest_with_its_campaigns(
+    week, smtp_server, staff_client, settings, django_capture_on_commit_callbacks
+):
+    """Newsletter settings: changing the day starts a new schedule; the digest list links to its campaigns."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_weekly_digest", stdout=io.StringIO())
+    digest = Digest.objects.get()
+    listing = staff_client.get("/admin/newsletter/digest/").content.decode()
+    assert f"?digest__id__exact={digest.pk}" in listing and "3 campaign(s)" in listing
+    campaigns = staff_client.get(f"/admin/newsletter/campaign/?digest__id__exact={digest.pk}")
+    assert campaigns.status_code == 200 and campaigns.context["cl"].result_count == 3
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    assert staff_client.get("/admin/newsletter/newslettersettings/").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/newsletter/newslettersettings/1/change/",
+            {"alerts_enabled": "on", "digest_weekday": "4", "digest_hour": "17"},
+        )
+    assert response.status_code == 302
+    site = NewsletterSettings.load()
+    assert (site.digest_weekday, site.digest_hour, site.digest_when) == (4, 17, "Fridays at 17:00")
+    assert site.next_digest_at == datetime.datetime(2026, 12, 11, 17, 0, tzinfo=datetime.UTC)
+    assert site.schedule_changed_at == DIGEST_TIME + datetime.timedelta(seconds=30)
