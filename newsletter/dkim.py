@@ -52,6 +52,10 @@ def _relaxed_header(name: bytes, value: bytes) -> bytes:
 
 
 def _relaxed_body(body: bytes) -> bytes:
+    if b"\t" not in body and b"  " not in body and b" \r\n" not in body and not body.endswith(b" "):
+        # Nothing to squeeze (quoted-printable bodies, ours, never end a line in a space): trailing empty lines only.
+        body = body.rstrip(b"\r\n")
+        return body + b"\r\n" if body else b""
     lines = [_WSP.sub(b" ", line).rstrip(b" ") for line in body.split(b"\r\n")]
     while lines and not lines[-1]:
         lines.pop()
