@@ -37,7 +37,7 @@ class SubscriberAddForm(forms.ModelForm):
 
     class Meta:
         model = Subscriber
-        fields = ["email", "source", "wants_everything", "series", "topics", "alert_frequency", "consent_note"]
+        fields = ["email", "source", "wants_everything", "series", "topics", "consent_note"]
         labels = {"consent_note": "How and when they agreed"}
 
     def clean(self):
@@ -58,7 +58,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     add_form = SubscriberAddForm
     add_fieldsets = [
         (None, {"fields": ["email", "source"]}),
-        ("What they receive", {"fields": ["wants_everything", "series", "topics", "alert_frequency"]}),
+        ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
         ("Consent", {"fields": ["consented", "consent_note"]}),
     ]
     # The record of how someone came and went: shown, never edited. The status
