@@ -361,6 +361,21 @@ NEWSLETTER_UNSUBSCRIBE_MAILTO = os.environ.get(
 # fewer possible duplicates if a worker is killed outright mid-batch (see
 # docs/delivery.md); larger ones mean fewer database writes.
 NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "100"))
+# Sending or scheduling a campaign asks staff to confirm how many it reaches;
+# above this many recipients they type the number instead of pressing a button.
+NEWSLETTER_CONFIRM_TYPED_ABOVE = int(os.environ.get("NEWSLETTER_CONFIRM_TYPED_ABOVE", "1000"))
+# DKIM: with a private key (PEM text, "\n" for line breaks allowed, or the path of a
+# PEM file) and its selector, campaigns and confirmation emails are signed by the
+# app for the From address's domain; the public key is published at
+# <selector>._domainkey.<domain>. Without them, mail goes unsigned (your mail
+# provider may sign it). The campaign page checks the DNS records either way.
+DKIM_SELECTOR = os.environ.get("DKIM_SELECTOR", "").strip()
+DKIM_PRIVATE_KEY = os.environ.get("DKIM_PRIVATE_KEY", "").strip()
+if DKIM_PRIVATE_KEY and not DKIM_SELECTOR:
+    raise ImproperlyConfigured("DKIM_PRIVATE_KEY is set but DKIM_SELECTOR is not: set both, or neither.")
+# Name servers ("ip" or "ip:port", comma-separated) for the deliverability checks'
+# DNS lookups; empty uses the machine's resolver configuration.
+NEWSLETTER_DNS_NAMESERVERS = env_list("NEWSLETTER_DNS_NAMESERVERS")
 
 LOGGING = {
     "version": 1,

@@ -6,4 +6,4 @@ class NewsletterConfig(AppConfig):
     verbose_name = "Newsletter"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - connects the brief_went_live receiver
+        from . import checks, receivers  # noqa: F401 - registers the system checks, connects the receivers

@@ -22,25 +22,29 @@ yet) the campaign waits, and ``brief_went_live`` sends it right after
 """
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import batched
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.core.mail import mailers
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 
 from briefs.models import Brief
 
 from .delivery import CampaignEmail, DeliveryRun, campaign_deliver, deliveries_skip_if_cancelled
-from .models import Campaign, Delivery, Subscriber
+from .models import Campaign, Delivery, DeliveryProgress, Subscriber
 from .queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
-# Rows per INSERT when addressing a campaign: large enough to be quick for
+# Rows per INSERT when a digest addresses its campaigns: large enough to be quick for
 # 100,000 subscribers, small enough for SQLite's limit on query parameters.
 DELIVERY_INSERT_BATCH = 2000
 # A task sends for at most this long, then queues its own continuation, so a
@@ -77,7 +81,90 @@ def campaign_problems(*, campaign: Campaign) -> list[str]:
     return problems
 
 
-def _require_sendable(campaign: Campaign, *, when: datetime | None = None) -> None:
+@dataclass(frozen=True)
+class AudienceCount:
+    """Whom a campaign would reach if it went out now, and who is left out and why."""
+
+    reach: int
+    unsubscribed: int
+    bounced: int
+    pending: int
+    not_matching: int
+    alert: bool = False
+
+    @property
+    def excluded(self) -> int:
+        return self.unsubscribed + self.bounced + self.pending + self.not_matching
+
+    @property
+    def excluded_reasons(self) -> list[str]:
+        """Who is left out, in words: "4 unsubscribed", "1 bounced (…)" …"""
+        not_matching = (
+            "not following this brief's series or topics, or not asking for each new brief"
+            if self.alert
+            else "not following the chosen series or topics"
+        )
+        reasons = [
+            (self.not_matching, f"subscribed but {not_matching}"),
+            (self.unsubscribed, "unsubscribed"),
+            (self.bounced, "bounced (their address refused our emails)"),
+            (self.pending, "who have not confirmed their subscription"),
+        ]
+        return [f"{number_format(count, force_grouping=True)} {words}" for count, words in reasons if count]
+
+    @property
+    def needs_typing(self) -> bool:
+        """Above NEWSLETTER_CONFIRM_TYPED_ABOVE recipients staff type the number, rather than press a button."""
+        return self.reach > settings.NEWSLETTER_CONFIRM_TYPED_ABOVE
+
+
+def campaign_audience_count(*, campaign: Campaign) -> AudienceCount:
+    """One scan of the subscribers: how many there are by status, and how many the campaign reaches.
+
+    The reach uses the campaign's own audience condition, as addressing it does.
+    """
+    condition = campaign.audience_condition()
+    subscribed = Q(status=Subscriber.Status.SUBSCRIBED)
+    reach_count = {"reach": Count("pk", filter=subscribed & condition)} if condition is not None else {}
+    counts = Subscriber.objects.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Subscriber.Status.values}, **reach_count
+    )
+    reach = counts.get("reach", 0)
+    return AudienceCount(
+        reach=reach,
+        unsubscribed=counts[Subscriber.Status.UNSUBSCRIBED],
+        bounced=counts[Subscriber.Status.BOUNCED],
+        pending=counts[Subscriber.Status.PENDING],
+        not_matching=max(counts[Subscriber.Status.SUBSCRIBED] - reach, 0),
+        alert=campaign.kind == Campaign.Kind.ALERT,
+    )
+
+
+def campaign_confirmation_check(*, campaign: Campaign, confirmed: str | None) -> AudienceCount:
+    """The audience, if ``confirmed`` (what staff pressed or typed) repeats its size; otherwise ValidationError.
+
+    Staff confirm the number they were shown. If it changed since (someone
+    subscribed or left), they are asked again with the new number rather
+    than sending to a list they have not seen.
+    """
+    audience = campaign_audience_count(campaign=campaign)
+    if audience.reach == 0:
+        raise ValidationError("Nobody would receive this campaign: no subscriber is in its audience.")
+    given = re.sub(r"[\s,.'’_]", "", confirmed or "")
+    if not given:
+        raise ValidationError(
+            f"Confirm that the campaign goes to {number_format(audience.reach, force_grouping=True)} subscribers."
+        )
+    if given != str(audience.reach):
+        raise ValidationError(
+            f"The number does not match: this campaign goes to "
+            f"{number_format(audience.reach, force_grouping=True)} subscribers now. Check it and confirm again."
+        )
+    return audience
+
+
+def campaign_require_sendable(*, campaign: Campaign, when: datetime | None = None) -> None:
+    """Raise ValidationError, in words staff can act on, if the campaign could not go out (now or at ``when``)."""
     if campaign.status not in SENDABLE:
         raise ValidationError(f"This campaign is {campaign.get_status_display().lower()}; it cannot be sent again.")
     problems = campaign_problems(campaign=campaign) + campaign_briefs_not_live_problems(
@@ -102,10 +189,10 @@ def campaign_schedule(*, campaign: Campaign, when: datetime, by=None) -> Campaig
     _check_permission(by)
     if when <= timezone.now():
         raise ValidationError("Choose a time in the future.")
-    _require_sendable(campaign, when=when)
+    campaign_require_sendable(campaign=campaign, when=when)
     with transaction.atomic():
         _move(campaign, allowed=SENDABLE, status=Campaign.Status.SCHEDULED, scheduled_for=when)
-        _enqueue(campaign_id=campaign.pk, at=when)
+        campaign_enqueue(campaign_id=campaign.pk, at=when)
     return campaign
 
 
@@ -119,10 +206,10 @@ def campaign_unschedule(*, campaign: Campaign, by=None) -> Campaign:
 def campaign_send_now(*, campaign: Campaign, by=None) -> Campaign:
     """Start sending at once; the request returns as soon as the task is queued."""
     _check_permission(by)
-    _require_sendable(campaign)
+    campaign_require_sendable(campaign=campaign)
     with transaction.atomic():
         _move(campaign, allowed=SENDABLE, status=Campaign.Status.SENDING, started_at=timezone.now())
-        _enqueue(campaign_id=campaign.pk)
+        campaign_enqueue(campaign_id=campaign.pk)
     return campaign
 
 
@@ -173,19 +260,46 @@ def deliveries_create(*, campaign: Campaign) -> int:
     """Address the campaign: one queued Delivery per subscriber in its audience, frozen from now on.
 
     Safe to run again after an interruption: existing rows are left alone
-    (``ignore_conflicts``), so nobody is addressed twice.
+    (the unique campaign-subscriber pair), so nobody is addressed twice.
     """
-    subscriber_ids = campaign.audience_subscribers().order_by().values_list("pk", flat=True)
-    for chunk in batched(subscriber_ids.iterator(chunk_size=DELIVERY_INSERT_BATCH), DELIVERY_INSERT_BATCH):
-        Delivery.objects.bulk_create(
-            [Delivery(campaign_id=campaign.pk, subscriber_id=subscriber_id) for subscriber_id in chunk],
-            ignore_conflicts=True,
-        )
+    deliveries_insert(campaign_id=campaign.pk, subscribers=campaign.audience_subscribers())
     campaign.recipients_count = campaign.deliveries.count()
     Campaign.objects.filter(pk=campaign.pk).update(recipients_count=campaign.recipients_count)
     # Staff may have cancelled while the rows were being added.
     deliveries_skip_if_cancelled(campaign_id=campaign.pk)
     return campaign.recipients_count
+
+
+def deliveries_insert(*, campaign_id: int, subscribers) -> None:
+    """One queued Delivery of the campaign for each of ``subscribers`` who has none yet: one INSERT … SELECT.
+
+    The database copies the ids itself, so addressing 100,000 subscribers
+    takes about a second rather than the many seconds of reading the ids
+    into Python and writing them back in batches.
+    """
+    try:
+        select, audience_params = subscribers.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # an audience that is nobody, e.g. a segment with nothing chosen
+        return
+    queued = Delivery(campaign_id=campaign_id, subscriber_id=0)  # the model's defaults for every other column
+    columns = [column for column in Delivery._meta.concrete_fields if not column.primary_key]
+    values, params = [], []
+    for column in columns:
+        if column.attname == "subscriber_id":
+            values.append(f"audience.{connection.ops.quote_name('pk')}")
+        else:
+            values.append("%s")
+            params.append(column.get_db_prep_save(getattr(queued, column.attname), connection))
+    quote = connection.ops.quote_name
+    head = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT INTO"
+    tail = "" if connection.vendor == "sqlite" else " ON CONFLICT DO NOTHING"
+    sql = (
+        f"{head} {quote(Delivery._meta.db_table)} ({', '.join(quote(column.column) for column in columns)}) "
+        f"SELECT {', '.join(values)} FROM ({select}) AS audience WHERE true{tail}"
+    )
+    params += list(audience_params)  # the SELECT list's placeholders come before the audience's
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)
@@ -202,23 +316,146 @@ def campaign_preview(*, campaign: Campaign) -> Preview:
     return Preview(subject=email.subject, text=text, html=html)
 
 
+_TEST_LINK_SALT = "newsletter.test-email-link"
+TEST_LINK_KINDS = ("unsubscribe", "preferences")
+
+
+def test_link_url(*, kind: str, campaign: Campaign) -> str:
+    """A signed link for a test email's personal links: it opens a page saying it came from a test."""
+    token = signing.dumps({"k": kind, "c": campaign.pk}, salt=_TEST_LINK_SALT, compress=True)
+    return settings.SITE_URL + reverse("newsletter:test_link", kwargs={"token": token})
+
+
+def test_link_read(token: str) -> tuple[str, Campaign | None] | None:
+    """What a test link stands for (the kind of link, and its campaign if it still exists); None if not ours."""
+    try:
+        payload = signing.loads(token, salt=_TEST_LINK_SALT)
+        kind, campaign_id = payload["k"], int(payload["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if kind not in TEST_LINK_KINDS:
+        return None
+    return kind, Campaign.objects.filter(pk=campaign_id).first()
+
+
 def campaign_send_test(*, campaign: Campaign, to: str, by=None) -> str:
     """Send the campaign to one address now, marked as a test; returns its Message-ID.
 
-    Links are personal if the address belongs to a subscriber, so staff can
-    try them; otherwise they are well-formed links that lead nowhere.
+    Its unsubscribe and preferences links (and the one-click header) are
+    signed test links that open a page saying the email was a test: never a
+    404, and never a way to unsubscribe someone. Not even the staff member's
+    own subscription: test emails get forwarded to colleagues.
     """
     _check_permission(by)
     if not to:
         raise ValidationError("Add an email address to your account to receive test emails.")
-    subscriber = Subscriber.objects.by_email(to).first() or Subscriber(email=to)
     email = CampaignEmail(campaign, subject_prefix="[Test] ")
     message_id = email.new_message_id()
-    message = email.message_for(subscriber, message_id=message_id)
-    message.to = [to]
+    message = email.message(
+        to=to,
+        unsubscribe_url=test_link_url(kind="unsubscribe", campaign=campaign),
+        preferences_url=test_link_url(kind="preferences", campaign=campaign),
+        unsubscribe_key="test",
+        message_id=message_id,
+    )
     with mailers.default as mailer:
         mailer.send_messages([message])
     return message_id
+
+
+# -- What staff watch while a campaign goes out ----------------------------------------------------------------------
+
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
+FAILURE_GROUPS_SHOWN = 6
+
+
+@dataclass
+class ProgressReport:
+    """What the sending panel shows, on the page and in its JSON: the same figures either way."""
+
+    phase: str
+    phase_label: str
+    progress: DeliveryProgress | None
+    eta_seconds: int | None = None
+    failure_groups: list[tuple[str, int]] = field(default_factory=list)
+    finished_at: datetime | None = None
+
+    @property
+    def eta_text(self) -> str:
+        if self.phase != "sending":
+            return ""
+        if self.eta_seconds is None:
+            return "Estimating the time left…"
+        if self.eta_seconds < 60:
+            return "Less than a minute left"
+        minutes = round(self.eta_seconds / 60)
+        if minutes < 60:
+            return f"About {minutes} minute{'s' if minutes != 1 else ''} left"
+        hours, minutes = divmod(minutes, 60)
+        return f"About {hours} h {minutes:02d} min left"
+
+    def as_json(self) -> dict:
+        counts = self.progress.as_json() if self.progress is not None else {}
+        return {
+            "phase": self.phase,
+            "status_label": self.phase_label,
+            **counts,
+            "waiting_retry": self.progress.waiting_retry if self.progress is not None else 0,
+            "eta_seconds": self.eta_seconds,
+            "eta_text": self.eta_text,
+            "failure_groups": [{"reason": reason, "count": count} for reason, count in self.failure_groups],
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+
+
+def campaign_progress_report(*, campaign: Campaign) -> ProgressReport:
+    """How far a campaign has gone, how long the rest should take and why emails failed (three queries at most).
+
+    The counts are read from the deliveries, which the sending engine
+    records after each batch: they trail what the SMTP server has received
+    by one batch (NEWSLETTER_BATCH_SIZE) at most.
+    """
+    phase = campaign.status
+    if campaign.status == Campaign.Status.SENDING and campaign.recipients_count is None:
+        phase = "queued"
+    labels = {"queued": "Queued", **dict(Campaign.Status.choices)}
+    report = ProgressReport(phase=phase, phase_label=labels[phase], progress=None, finished_at=campaign.finished_at)
+    if campaign.recipients_count is None:
+        return report
+    now = timezone.now()
+    report.progress = progress = campaign.deliveries.progress(now)
+    if phase == "sending":
+        report.eta_seconds = _eta_seconds(progress, now)
+    if progress[Delivery.Status.FAILED]:
+        report.failure_groups = deliveries_failure_groups(campaign_id=campaign.pk)
+    return report
+
+
+def _eta_seconds(progress: DeliveryProgress, now: datetime) -> int | None:
+    """Seconds until the deliveries due now are sent, at the pace of the last minute; None before there is a pace."""
+    due = progress.remaining - progress.waiting_retry
+    if due <= 0:
+        return 0
+    first = progress.recent_first_sent_at
+    if progress.recent_sent < 2 or first is None:
+        return None
+    elapsed = max((now - first).total_seconds(), 1.0)
+    return round(due / (progress.recent_sent / elapsed))
+
+
+def deliveries_failure_groups(*, campaign_id: int) -> list[tuple[str, int]]:
+    """Why a campaign's emails failed, most common reason first, with addresses left out so alike reasons group."""
+    rows = (
+        Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.FAILED)
+        .values("last_error")
+        .annotate(count=Count("pk"))
+        .order_by("-count")[:500]
+    )
+    groups: dict[str, int] = {}
+    for row in rows:
+        reason = " ".join(_ADDRESS.sub("<address>", row["last_error"]).split())[:200] or "No reason given"
+        groups[reason] = groups.get(reason, 0) + row["count"]
+    return sorted(groups.items(), key=lambda item: (-item[1], item[0]))[:FAILURE_GROUPS_SHOWN]
 
 
 def campaign_process(*, campaign_id: int, retry: int = 0, follow_up: bool = True) -> DeliveryRun | None:
@@ -243,22 +480,33 @@ def campaign_process(*, campaign_id: int, retry: int = 0, follow_up: bool = True
     if campaign.recipients_count is None:
         deliveries_create(campaign=campaign)
     run = campaign_deliver(campaign_id=campaign_id, max_seconds=TASK_SECONDS)
+    if run.failed:
+        subscribers_stamp_bounced()
     if follow_up:
         _enqueue_next_step(campaign_id=campaign_id, run=run, retry=retry)
     return run
+
+
+def subscribers_stamp_bounced() -> int:
+    """Note when addresses were marked bounced: the sending engine changes the status, this adds the time."""
+    return Subscriber.objects.filter(status=Subscriber.Status.BOUNCED, bounced_at__isnull=True).update(
+        bounced_at=timezone.now()
+    )
 
 
 def _enqueue_next_step(*, campaign_id: int, run: DeliveryRun, retry: int) -> None:
     now = timezone.now()
     if run.server_error:
         wait = min(SERVER_RETRY_FIRST * 2**retry, SERVER_RETRY_LONGEST)
-        _enqueue(campaign_id=campaign_id, at=now + wait, retry=retry + 1)
+        campaign_enqueue(campaign_id=campaign_id, at=now + wait, retry=retry + 1)
     elif not run.finished and run.next_due is not None:
         # Continue now if the run stopped for time, otherwise when the next retry is due.
-        _enqueue(campaign_id=campaign_id, at=run.next_due if run.next_due > now else None, progressed=run.handled > 0)
+        campaign_enqueue(
+            campaign_id=campaign_id, at=run.next_due if run.next_due > now else None, progressed=run.handled > 0
+        )
 
 
-def _enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, progressed: bool = True) -> None:
+def campaign_enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, progressed: bool = True) -> None:
     """Queue the sending task, at a later time where the task backend can defer work.
 
     The database backend (production) can; the immediate backend used in
@@ -331,5 +579,5 @@ def campaigns_release_for_brief(*, brief_id: int) -> list[int]:
     due = Campaign.objects.due(timezone.now()).filter(campaign_briefs__brief_id=brief_id).distinct()
     ids = list(due.values_list("pk", flat=True))
     for campaign_id in ids:
-        _enqueue(campaign_id=campaign_id)
+        campaign_enqueue(campaign_id=campaign_id)
     return ids

@@ -81,7 +81,24 @@ class SubscribeForm(ChoicesMixin, forms.Form):
 
 
 class PreferencesForm(ChoicesMixin, forms.Form):
-    pass
+    """Series, topics and how often; ``alerts`` off (switched off site-wide) leaves out how often."""
+
+    alert_frequency = forms.ChoiceField(
+        label="How would you like to hear about new briefs?",
+        choices=Subscriber.AlertFrequency.choices,
+        required=False,  # left out, the subscriber's choice stays as it is
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, alerts: bool = True, digest_when: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if not alerts:
+            del self.fields["alert_frequency"]
+        elif digest_when:
+            self.fields["alert_frequency"].choices = [
+                (value, f"{label} ({digest_when})" if value == Subscriber.AlertFrequency.WEEKLY else label)
+                for value, label in Subscriber.AlertFrequency.choices
+            ]
 
 
 class SubscriberImportForm(forms.Form):

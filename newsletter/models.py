@@ -1,12 +1,15 @@
 """Subscribers, campaigns and the deliveries that connect them."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from core.richtext import RichTextField, sanitise_html
 
@@ -34,14 +37,28 @@ class SubscriberQuerySet(models.QuerySet):
         with no series and no topics reaches nobody: an empty choice must
         never turn into "everyone".
         """
-        queryset = self.active()
-        if everyone:
-            return queryset
-        if not series_ids and not topic_ids:
-            return queryset.none()
-        wants_everything = Q(wants_everything=True)
-        matches = Q(series__in=series_ids) | Q(topics__in=topic_ids)
-        return queryset.filter(wants_everything | matches).distinct()
+        condition = audience_condition(everyone=everyone, series_ids=series_ids, topic_ids=topic_ids)
+        return self.active().filter(condition) if condition is not None else self.none()
+
+
+def audience_condition(*, everyone: bool = False, series_ids=(), topic_ids=()) -> Q | None:
+    """Which subscribers (whatever their status) want a campaign for these series and topics; None for nobody.
+
+    Uncorrelated IN subqueries rather than joins: no DISTINCT to sort away,
+    and PostgreSQL hashes each subquery once, so counting 100,000
+    subscribers stays a single scan.
+    """
+    if everyone:
+        return Q()
+    if not series_ids and not topic_ids:
+        return None
+    follows_series = Subscriber.series.through.objects.filter(series_id__in=list(series_ids))
+    follows_topic = Subscriber.topics.through.objects.filter(topic_id__in=list(topic_ids))
+    return (
+        Q(wants_everything=True)
+        | Q(pk__in=follows_series.values("subscriber_id"))
+        | Q(pk__in=follows_topic.values("subscriber_id"))
+    )
 
 
 # Each model's statuses are defined outside it so that its Meta can name them in constraints.
@@ -52,8 +69,17 @@ class SubscriberStatus(models.TextChoices):
     BOUNCED = "bounced", "Bounced"
 
 
+class AlertFrequency(models.TextChoices):
+    """How a subscriber hears about new briefs in the series and topics they follow."""
+
+    EACH = "each", "Each new brief, as it goes live"
+    WEEKLY = "weekly", "A weekly digest of the new briefs"
+    CAMPAIGNS = "campaigns", "Only the newsletters our staff send"
+
+
 class Subscriber(models.Model):
     Status = SubscriberStatus
+    AlertFrequency = AlertFrequency
 
     class Source(models.TextChoices):
         DASHBOARD = "dashboard", "Dashboard form"
@@ -87,6 +113,19 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     hard_bounces = models.PositiveIntegerField(default=0, help_text="Permanent delivery failures in a row.")
+    # The sending engine marks an address bounced; the campaign task stamps the time right after
+    # (newsletter.campaigns.subscribers_stamp_bounced), for the newsletter overview.
+    bounced_at = models.DateTimeField(null=True, blank=True, help_text="When the address was marked bounced.")
+    alert_frequency = models.CharField(
+        "new briefs",
+        max_length=10,
+        choices=AlertFrequency,
+        default=AlertFrequency.EACH,
+        help_text=(
+            "How they hear about new briefs in the series and topics they follow. Newsletters written by staff "
+            "reach them whatever they choose here."
+        ),
+    )
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -121,6 +160,90 @@ class Subscriber(models.Model):
         return settings.SITE_URL + reverse("newsletter:unsubscribe", kwargs={"token": self.token})
 
 
+class NewsletterSettings(models.Model):
+    """The site-wide newsletter switches staff set in the admin: one row (``NewsletterSettings.load()``).
+
+    The weekly digest's day and hour are in the site's time zone. The last
+    three fields belong to the digest's self-rescheduling task
+    (newsletter/alerts.py): which chain of tasks is the current one, when it
+    runs next, and since when the schedule holds (no digest is made for a
+    time before that).
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    alerts_enabled = models.BooleanField(
+        "send alerts and digests",
+        default=True,
+        help_text=(
+            "When on, subscribers get an email about each new brief in what they follow, or a weekly digest, "
+            "as each of them chose. When off, nobody gets either; newsletters written by staff still go out."
+        ),
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        "digest day", choices=Weekday, default=Weekday.MONDAY, help_text="The day the weekly digest goes out."
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        "digest hour",
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text="The hour (0 to 23, in the site's time zone) the weekly digest goes out.",
+    )
+    digest_chain = models.CharField(max_length=32, blank=True, editable=False)
+    next_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
+    schedule_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "newsletter settings"
+        verbose_name_plural = "newsletter settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="newsletter_settings_single_row"),
+            models.CheckConstraint(condition=Q(digest_hour__lte=23), name="newsletter_settings_digest_hour"),
+        ]
+
+    def __str__(self):
+        return "Newsletter settings"
+
+    @classmethod
+    def load(cls) -> "NewsletterSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    @property
+    def digest_when(self) -> str:
+        """The digest's time in words, e.g. "Mondays at 08:00"."""
+        return f"{self.get_digest_weekday_display()}s at {self.digest_hour:02d}:00"
+
+
+class Digest(models.Model):
+    """One weekly digest: the briefs that went live in its period, sent as one campaign per set of briefs.
+
+    ``period_end`` is unique, so the digest task and the safety-net command
+    make each digest once however often they run.
+    """
+
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    subscribers_count = models.PositiveIntegerField(default=0, help_text="Weekly subscribers it was addressed to.")
+    skipped_count = models.PositiveIntegerField(
+        default=0, help_text="Weekly subscribers with nothing new in what they follow: they got no digest."
+    )
+
+    class Meta:
+        ordering = ["-period_end"]
+
+    def __str__(self):
+        return f"Digest of {timezone.localtime(self.period_end):%d %b %Y}"
+
+
 class CampaignQuerySet(models.QuerySet):
     def due(self, now):
         """Scheduled campaigns whose time has come."""
@@ -138,12 +261,33 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class CampaignKind(models.TextChoices):
+    NEWSLETTER = "newsletter", "Newsletter"
+    ALERT = "alert", "New-brief alert"
+    DIGEST = "digest", "Weekly digest"
+
+
 class Campaign(models.Model):
+    """An email to many subscribers: a newsletter staff write, or one the site sends by itself.
+
+    Alerts (one per brief, when it goes live) and weekly digests are made by
+    newsletter/alerts.py and go through the same sending engine.
+    """
+
     Status = CampaignStatus
+    Kind = CampaignKind
 
     class Audience(models.TextChoices):
         EVERYONE = "everyone", "Every subscriber"
         SEGMENT = "segment", "Subscribers of the chosen series or topics"
+
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.NEWSLETTER, editable=False)
+    alert_brief = models.ForeignKey(
+        "briefs.Brief", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    digest = models.ForeignKey(
+        "newsletter.Digest", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="campaigns"
+    )
 
     subject = models.CharField(max_length=200, help_text="The email's subject line.")
     intro = RichTextField(blank=True, help_text="A short note above the briefs.")
@@ -188,6 +332,20 @@ class Campaign(models.Model):
                 condition=~Q(status=CampaignStatus.SENT) | Q(recipients_count__isnull=False),
                 name="campaign_sent_has_recipients",
             ),
+            # An alert is about one brief, and there is one alert per brief however often it goes live.
+            models.CheckConstraint(
+                condition=Q(kind=CampaignKind.ALERT, alert_brief__isnull=False)
+                | (~Q(kind=CampaignKind.ALERT) & Q(alert_brief__isnull=True)),
+                name="campaign_alert_has_brief",
+            ),
+            models.UniqueConstraint(
+                fields=["alert_brief"], condition=Q(kind=CampaignKind.ALERT), name="campaign_one_alert_per_brief"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=CampaignKind.DIGEST, digest__isnull=False)
+                | (~Q(kind=CampaignKind.DIGEST) & Q(digest__isnull=True)),
+                name="campaign_digest_has_digest",
+            ),
         ]
 
     def __str__(self):
@@ -202,14 +360,35 @@ class Campaign(models.Model):
         """Content and audience can change until the first email goes out."""
         return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
 
+    @property
+    def is_automatic(self) -> bool:
+        """Made and sent by the site itself (an alert or a digest), not written by staff."""
+        return self.kind != self.Kind.NEWSLETTER
+
     def audience_subscribers(self) -> SubscriberQuerySet:
-        """The subscribers this campaign goes to, as of now."""
+        """The subscribers this campaign goes to, as of now.
+
+        A digest is addressed when it is made (each subscriber gets the one
+        digest with their briefs); an alert goes to those who follow the
+        brief's series or topics and asked for each new brief.
+        """
+        condition = self.audience_condition()
+        return Subscriber.objects.active().filter(condition) if condition is not None else Subscriber.objects.none()
+
+    def audience_condition(self) -> Q | None:
+        """Which subscribers, whatever their status, the campaign is meant for; None for nobody."""
+        if self.kind == self.Kind.DIGEST:
+            return Q(pk__in=self.deliveries.values("subscriber_id"))
         if self.audience == self.Audience.EVERYONE:
-            return Subscriber.objects.in_audience(everyone=True)
-        return Subscriber.objects.in_audience(
-            series_ids=list(self.audience_series.values_list("pk", flat=True)),
-            topic_ids=list(self.audience_topics.values_list("pk", flat=True)),
-        )
+            condition = audience_condition(everyone=True)
+        else:
+            condition = audience_condition(
+                series_ids=list(self.audience_series.values_list("pk", flat=True)),
+                topic_ids=list(self.audience_topics.values_list("pk", flat=True)),
+            )
+        if condition is not None and self.kind == self.Kind.ALERT:
+            condition &= Q(alert_frequency=AlertFrequency.EACH)
+        return condition
 
     def ordered_briefs(self) -> list:
         """The campaign's briefs in the editor's order, with what the email shows."""
@@ -239,7 +418,21 @@ class CampaignBrief(models.Model):
 
 
 class DeliveryProgress(dict):
-    """Counts of a campaign's deliveries by outcome; ``remaining`` is queued plus in flight."""
+    """Counts of a campaign's deliveries by outcome; ``remaining`` is queued plus in flight.
+
+    Also, as attributes, for the estimate of the time left:
+    ``waiting_retry`` (queued, but not before a later ``next_attempt_at``),
+    and ``recent_sent``, how many were sent in the last ``RECENT`` seconds,
+    the first of them at ``recent_first_sent_at``.
+    """
+
+    RECENT = 60
+
+    def __init__(self, counts: dict):
+        self.waiting_retry = counts.pop("waiting_retry", 0)
+        self.recent_sent = counts.pop("recent_sent", 0)
+        self.recent_first_sent_at = counts.pop("recent_first_sent_at", None)
+        super().__init__(counts)
 
     @property
     def total(self) -> int:
@@ -274,9 +467,16 @@ class DeliveryQuerySet(models.QuerySet):
         """Deliveries a worker may take now: queued and due, or abandoned."""
         return self.due(now) | self.abandoned(now)
 
-    def progress(self) -> DeliveryProgress:
-        """One query: how many deliveries are in each status."""
-        counts = self.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in Delivery.Status.values})
+    def progress(self, now: datetime | None = None) -> DeliveryProgress:
+        """One query: how many deliveries are in each status, and how fast they have been going out lately."""
+        now = now or timezone.now()
+        recent = Q(status=Delivery.Status.SENT, sent_at__gte=now - timedelta(seconds=DeliveryProgress.RECENT))
+        counts = self.aggregate(
+            **{status: Count("pk", filter=Q(status=status)) for status in Delivery.Status.values},
+            waiting_retry=Count("pk", filter=Q(status=Delivery.Status.QUEUED, next_attempt_at__gt=now)),
+            recent_sent=Count("pk", filter=recent),
+            recent_first_sent_at=Min("sent_at", filter=recent),
+        )
         return DeliveryProgress(counts)
 
 

@@ -6,6 +6,7 @@ follows the same ones. Campaign sending lives with the campaigns.
 """
 
 import csv
+import email.policy
 import io
 import smtplib
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,8 @@ from django.utils import timezone
 
 from briefs.models import Series, Topic
 
+from .alerts import digest_chain_start
+from .dkim import dkim_signed
 from .emails import render_email
 from .forms import CONSENT_WORDING_VERSION, consent_wording
 from .models import Subscriber, normalise_email
@@ -46,6 +49,31 @@ class ConfirmOutcome(StrEnum):
     ALREADY_CONFIRMED = "already_confirmed"
     # The link was sent before the person unsubscribed: it must not undo that.
     STALE = "stale"
+
+
+class LinkState(StrEnum):
+    """What opening a confirmation link would do, given the address's history."""
+
+    NEW = "new"  # nobody, or someone pending: pressing the button subscribes them
+    ALREADY_SUBSCRIBED = "already_subscribed"  # subscribed since the link was sent: nothing to do
+    CHANGES_CHOICES = "changes_choices"  # subscribed, and this newer link asks for other choices
+    STALE = "stale"  # sent before they unsubscribed: it must not undo that
+
+
+def subscription_link_state(*, request: SubscriptionRequest, subscriber: Subscriber | None) -> LinkState:
+    """Whether a confirmation link is new, already used in effect, a change of choices, or stale."""
+    if subscriber is None:
+        return LinkState.NEW
+    if subscriber.status == Subscriber.Status.SUBSCRIBED:
+        agreed_at = subscriber.confirmed_at or subscriber.consent_at or subscriber.created_at
+        return LinkState.ALREADY_SUBSCRIBED if request.issued_at <= agreed_at else LinkState.CHANGES_CHOICES
+    if (
+        subscriber.status == Subscriber.Status.UNSUBSCRIBED
+        and subscriber.unsubscribed_at
+        and request.issued_at <= subscriber.unsubscribed_at
+    ):
+        return LinkState.STALE
+    return LinkState.NEW
 
 
 def subscription_request(
@@ -93,15 +121,10 @@ def subscription_confirm(*, request: SubscriptionRequest) -> tuple[ConfirmOutcom
                 # A second tab confirmed the same link at the same moment and won.
                 return ConfirmOutcome.ALREADY_CONFIRMED, Subscriber.objects.by_email(request.email).first()
         else:
-            if subscriber.status == Subscriber.Status.SUBSCRIBED:
-                agreed_at = subscriber.confirmed_at or subscriber.consent_at or subscriber.created_at
-                if request.issued_at <= agreed_at:
-                    return ConfirmOutcome.ALREADY_CONFIRMED, subscriber
-            if (
-                subscriber.status == Subscriber.Status.UNSUBSCRIBED
-                and subscriber.unsubscribed_at
-                and request.issued_at <= subscriber.unsubscribed_at
-            ):
+            state = subscription_link_state(request=request, subscriber=subscriber)
+            if state == LinkState.ALREADY_SUBSCRIBED:
+                return ConfirmOutcome.ALREADY_CONFIRMED, subscriber
+            if state == LinkState.STALE:
                 return ConfirmOutcome.STALE, subscriber
 
         subscriber_consent_apply(subscriber=subscriber, at=now, wording=request.consent_wording)
@@ -113,6 +136,13 @@ def subscription_confirm(*, request: SubscriptionRequest) -> tuple[ConfirmOutcom
             subscriber, Series.objects.filter(pk__in=request.series_ids), Topic.objects.filter(pk__in=request.topic_ids)
         )
     return ConfirmOutcome.CONFIRMED, subscriber
+
+
+class SignedEmail(EmailMultiAlternatives):
+    """A text + HTML email that carries a DKIM signature when the app signs mail (newsletter/dkim.py)."""
+
+    def message(self, *, policy=email.policy.default):
+        return dkim_signed(super().message(policy=policy))
 
 
 def _confirmation_claim(email: str) -> str:
@@ -133,17 +163,25 @@ def _confirmation_message(request: SubscriptionRequest) -> EmailMultiAlternative
             "consent_wording": consent_wording(),
         },
     )
-    message = EmailMultiAlternatives(rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [request.email])
+    message = SignedEmail(rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [request.email])
     message.attach_alternative(rendered.html, "text/html")
     # Ask autoresponders not to answer a message nobody reads replies to.
     message.extra_headers["Auto-Submitted"] = "auto-generated"
     return message
 
 
-def subscriber_update_preferences(*, subscriber: Subscriber, series: Iterable[Series], topics: Iterable[Topic]) -> None:
-    """Replace what ``subscriber`` receives; choosing nothing means everything."""
+def subscriber_update_preferences(
+    *, subscriber: Subscriber, series: Iterable[Series], topics: Iterable[Topic], alert_frequency: str | None = None
+) -> None:
+    """Replace what ``subscriber`` receives (choosing nothing means everything), and how often, if given."""
     with transaction.atomic():
         _set_choices(subscriber, series, topics)
+        if alert_frequency is not None and alert_frequency != subscriber.alert_frequency:
+            subscriber.alert_frequency = alert_frequency
+            subscriber.save(update_fields=["alert_frequency"])
+            if alert_frequency == Subscriber.AlertFrequency.WEEKLY:
+                # The first weekly subscriber starts the digest's task chain (newsletter/alerts.py).
+                transaction.on_commit(digest_chain_start)
 
 
 def subscriber_unsubscribe(*, subscriber: Subscriber) -> tuple[Subscriber, bool]:

@@ -10,6 +10,7 @@ import logging
 
 from django.tasks import task
 
+from .alerts import digest_run
 from .campaigns import campaign_process
 from .services import subscribers_send_confirmations
 
@@ -39,3 +40,12 @@ def send_import_confirmations(subscriber_ids: list[int]) -> dict:
     for line in failed:
         logger.warning("Import confirmation not sent: %s", line)
     return {"sent": sent, "failed": failed}
+
+
+@task()
+def send_weekly_digest(chain: str) -> dict | None:
+    """Make the weekly digest that is due and queue this task again for the next one (see newsletter/alerts.py)."""
+    digest = digest_run(chain=chain)
+    if digest is None:
+        return None
+    return {"digest": digest.pk, "subscribers": digest.subscribers_count, "skipped": digest.skipped_count}

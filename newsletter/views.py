@@ -19,15 +19,18 @@ from django.views.decorators.http import require_http_methods
 from briefs.models import Series, Topic
 from core.csrf import cross_site_posts_refused
 
+from .campaigns import test_link_read
 from .forms import PreferencesForm, SubscribeForm, consent_wording
-from .models import Subscriber
+from .models import NewsletterSettings, Subscriber
 from .ratelimit import client_ip, ratelimit_hit
 from .services import (
     MAIL_ERRORS,
     ConfirmOutcome,
+    LinkState,
     subscriber_unsubscribe,
     subscriber_update_preferences,
     subscription_confirm,
+    subscription_link_state,
     subscription_request,
 )
 from .tokens import CONFIRM_MAX_AGE, LinkBrokenError, LinkExpiredError, SubscriptionRequest, confirmation_token_read
@@ -109,19 +112,41 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "newsletter/subscriber_link_broken.html", status=404)
 
     if request.method == "GET":
+        # An old link says what is true now, before anyone presses anything: already
+        # subscribed (with their actual choices), or unsubscribed since it was sent.
+        subscriber = Subscriber.objects.by_email(subscription.email).first()
+        state = subscription_link_state(request=subscription, subscriber=subscriber)
+        if state == LinkState.ALREADY_SUBSCRIBED:
+            return _confirmed_page(request, subscriber, already=True)
+        if state == LinkState.STALE:
+            return _ask_again(request, subscription, "newsletter/subscriber_link_stale.html", status=200)
+        current = _subscriber_choices(subscriber) if state == LinkState.CHANGES_CHOICES else {}
         return render(
             request,
             "newsletter/subscriber_confirm.html",
-            {"subscription": subscription, **_choice_names(subscription)},
+            {"subscription": subscription, **_choice_names(subscription), **current},
         )
 
     outcome, subscriber = subscription_confirm(request=subscription)
     if outcome == ConfirmOutcome.STALE:
         return _ask_again(request, subscription, "newsletter/subscriber_link_stale.html", status=200)
+    return _confirmed_page(request, subscriber, already=outcome == ConfirmOutcome.ALREADY_CONFIRMED)
+
+
+def _subscriber_choices(subscriber: Subscriber) -> dict:
+    """What the subscriber receives now, for the pages that show it (named so as not to clash with a link's)."""
+    return {
+        "current_subscriber": subscriber,
+        "current_series": subscriber.series.all(),
+        "current_topics": subscriber.topics.all(),
+    }
+
+
+def _confirmed_page(request: HttpRequest, subscriber: Subscriber, *, already: bool) -> HttpResponse:
     return render(
         request,
         "newsletter/subscriber_confirmed.html",
-        {"subscriber": subscriber, "already": outcome == ConfirmOutcome.ALREADY_CONFIRMED},
+        {"subscriber": subscriber, "already": already, **_subscriber_choices(subscriber)},
     )
 
 
@@ -161,27 +186,51 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     if subscriber is None:
         return render(request, "newsletter/subscriber_link_broken.html", {"personal_link": True}, status=404)
 
+    site = NewsletterSettings.load()
+    options = {"alerts": site.alerts_enabled, "digest_when": site.digest_when}
     if request.method == "POST":
-        form = PreferencesForm(request.POST)
+        form = PreferencesForm(request.POST, **options)
         if form.is_valid():
             subscriber_update_preferences(
-                subscriber=subscriber, series=form.cleaned_data["series"], topics=form.cleaned_data["topics"]
+                subscriber=subscriber,
+                series=form.cleaned_data["series"],
+                topics=form.cleaned_data["topics"],
+                alert_frequency=form.cleaned_data.get("alert_frequency") or None,
             )
             messages.success(request, "Your choices are saved.")
             return redirect("newsletter:preferences", token=subscriber.token)
     else:
         form = PreferencesForm(
-            initial={"series": list(subscriber.series.all()), "topics": list(subscriber.topics.all())}
+            initial={
+                "series": list(subscriber.series.all()),
+                "topics": list(subscriber.topics.all()),
+                "alert_frequency": subscriber.alert_frequency,
+            },
+            **options,
         )
     return render(
         request,
         "newsletter/subscriber_preferences.html",
-        {
-            "subscriber": subscriber,
-            "form": form,
-            "current_series": subscriber.series.all(),
-            "current_topics": subscriber.topics.all(),
-        },
+        {"subscriber": subscriber, "form": form, "alerts": site.alerts_enabled, **_subscriber_choices(subscriber)},
+    )
+
+
+# A test email's personal links lead here (newsletter.campaigns.test_link_url). Mail
+# clients' one-click unsubscribe POSTs without a CSRF token, as for real links; the
+# page changes nothing for anyone, so that POST is as harmless as the GET.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def test_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The page behind a test email's unsubscribe and preferences links: it says the email was a test."""
+    found = test_link_read(token)
+    if found is None:
+        return render(request, "newsletter/subscriber_link_broken.html", {"personal_link": True}, status=404)
+    kind, campaign = found
+    return render(
+        request,
+        "newsletter/test_link.html",
+        {"kind": kind, "campaign": campaign, "one_click": request.method == "POST"},
     )
 
 

@@ -5,6 +5,7 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 
 from tests.chromium import chromium, page, screenshot  # noqa: F401
+from tests.newsletter.dns import dns_server  # noqa: F401
 from tests.newsletter.smtp import smtp_server  # noqa: F401
 
 

@@ -1,5 +1,5 @@
 """Staff screens for the newsletter; importing the modules registers their ModelAdmins."""
 
-from . import campaigns, subscribers
+from . import alerts, campaigns, overview, subscribers
 
-__all__ = ["campaigns", "subscribers"]
+__all__ = ["alerts", "campaigns", "overview", "subscribers"]

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -21,17 +23,23 @@ from core.sortable import SortableInline
 
 from ..campaigns import (
     NO_AUDIENCE_CHOSEN,
+    campaign_audience_count,
     campaign_briefs_waiting,
     campaign_cancel,
+    campaign_confirmation_check,
     campaign_preview,
     campaign_problems,
+    campaign_progress_report,
+    campaign_require_sendable,
     campaign_schedule,
     campaign_send_now,
     campaign_send_test,
     campaign_send_when_live,
     campaign_unschedule,
 )
+from ..deliverability import deliverability_checks
 from ..models import Campaign, CampaignBrief, Delivery
+from .records import RecordAdmin
 
 
 class CampaignScheduleForm(forms.Form):
@@ -86,8 +94,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
     form = CampaignForm
 
-    list_display = ["subject", "status", "audience", "scheduled_for", "progress_summary", "created_at"]
-    list_filter = ["status", "audience"]
+    list_display = ["subject", "kind", "status", "audience", "scheduled_for", "progress_summary", "created_at"]
+    list_filter = ["kind", "status", "audience"]
     search_fields = ["subject"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["audience_series", "audience_topics"]
@@ -104,21 +112,17 @@ class CampaignAdmin(admin.ModelAdmin):
                 ),
             },
         ),
-        ("Sending", {"fields": ["status", "scheduled_for", "started_at", "finished_at", "recipients_count"]}),
+        ("Sending", {"fields": ["kind", "status", "scheduled_for", "started_at", "finished_at", "recipients_count"]}),
     ]
-    readonly_fields = ["status", "scheduled_for", "started_at", "finished_at", "recipients_count"]
+    readonly_fields = ["kind", "status", "scheduled_for", "started_at", "finished_at", "recipients_count"]
 
     # Workflow steps that need nothing but a button, and what staff read when they worked.
+    # Sending and scheduling need a confirmation as well (``send_now_view``, ``schedule_view``).
     BUTTON_STEPS = {
         "unschedule": (
             campaign_unschedule,
             "The campaign is a draft again; nothing will be sent until you schedule or send it.",
         ),
-        "send-now": (
-            campaign_send_now,
-            "Sending has started. This page shows the progress; you can leave it at any time.",
-        ),
-        "send-when-live": (campaign_send_when_live, "The campaign goes out as soon as its briefs are live."),
         "cancel": (
             campaign_cancel,
             "The campaign is cancelled. Emails already sent cannot be recalled; no more will go out.",
@@ -128,6 +132,10 @@ class CampaignAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["admin/css/campaign-admin.css"]}
         js = ["admin/js/campaign-progress.js"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # A digest's page links to its campaigns with ?digest__id__exact=<id>.
+        return lookup == "digest__id__exact" or super().lookup_allowed(lookup, value, request)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_editable:
@@ -201,6 +209,8 @@ class CampaignAdmin(admin.ModelAdmin):
             view(self.progress_view, "progress"),
             view(self.send_test_view, "send-test"),
             view(self.schedule_view, "schedule"),
+            view(self.send_now_view, "send-now"),
+            view(self.send_when_live_view, "send-when-live"),
             *(view(self._step_view(step, success), name) for name, (step, success) in self.BUTTON_STEPS.items()),
             *super().get_urls(),
         ]
@@ -211,7 +221,9 @@ class CampaignAdmin(admin.ModelAdmin):
             initial_time = campaign.scheduled_for or (timezone.now() + timedelta(hours=1)).replace(second=0)
             extra_context = {
                 "campaign": campaign,
-                "progress": campaign.progress() if campaign.recipients_count is not None else None,
+                "report": campaign_progress_report(campaign=campaign),
+                "audience": campaign_audience_count(campaign=campaign) if campaign.is_editable else None,
+                "deliverability": deliverability_checks() if campaign.is_editable else None,
                 "problems": campaign_problems(campaign=campaign) if campaign.is_editable else [],
                 "schedule_form": CampaignScheduleForm(
                     initial={"scheduled_for": timezone.localtime(initial_time).replace(tzinfo=None)}
@@ -253,15 +265,15 @@ class CampaignAdmin(admin.ModelAdmin):
         return HttpResponse(f"Subject: {preview.subject}\n\n{preview.text}", content_type="text/plain; charset=utf-8")
 
     def progress_view(self, request, campaign_id):
+        """The sending panel's figures as JSON, for its script to poll (the page itself shows the same)."""
         campaign = self._campaign(request, campaign_id, change=False)
-        return JsonResponse(
-            {
-                "status": campaign.status,
-                "status_label": campaign.get_status_display(),
-                "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
-                **campaign.progress().as_json(),
-            }
-        )
+        report = campaign_progress_report(campaign=campaign)
+        data = {"status": campaign.status, **report.as_json()}
+        if campaign.finished_at:
+            data["finished_at_text"] = date_format(timezone.localtime(campaign.finished_at), "DATETIME_FORMAT")
+        response = JsonResponse(data)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @method_decorator(require_POST)
     def send_test_view(self, request, campaign_id):
@@ -285,12 +297,86 @@ class CampaignAdmin(admin.ModelAdmin):
             self.message_user(request, "Choose a valid date and time to send the campaign.", messages.ERROR)
             return self._back(campaign)
         when = form.cleaned_data["scheduled_for"]
-        return self._act(
+        if when <= timezone.now():
+            self.message_user(request, "Choose a time in the future.", messages.ERROR)
+            return self._back(campaign)
+        return self._confirmed_step(
             request,
             campaign,
-            lambda: campaign_schedule(campaign=campaign, when=when, by=request.user),
-            f"Scheduled to go out on {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}.",
+            step="schedule",
+            when=when,
+            perform=lambda: campaign_schedule(campaign=campaign, when=when, by=request.user),
+            success=f"Scheduled to go out on {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}.",
         )
+
+    @method_decorator(require_POST)
+    def send_now_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        return self._confirmed_step(
+            request,
+            campaign,
+            step="send-now",
+            when=None,
+            perform=lambda: campaign_send_now(campaign=campaign, by=request.user),
+            success="Sending has started. This page shows the progress; you can leave it at any time.",
+        )
+
+    @method_decorator(require_POST)
+    def send_when_live_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id, change=True)
+        waiting = campaign_briefs_waiting(campaign=campaign)
+        if not waiting:
+            self.message_user(
+                request, "Every brief in this campaign is live already: send it now or schedule it.", messages.ERROR
+            )
+            return self._back(campaign)
+        return self._confirmed_step(
+            request,
+            campaign,
+            step="send-when-live",
+            when=max(brief.published_at for brief in waiting),
+            perform=lambda: campaign_send_when_live(campaign=campaign, by=request.user),
+            success="The campaign goes out as soon as its briefs are live.",
+        )
+
+    def _confirmed_step(self, request, campaign, *, step: str, when, perform, success: str):
+        """Send or schedule only on a POST that repeats how many subscribers the campaign reaches.
+
+        The first POST (the button on the campaign page) changes nothing: it
+        answers with the confirmation page. A second POST carrying the
+        number staff confirmed (typed, for large audiences) does the step;
+        a wrong or outdated number shows the page again with the new one.
+        """
+        try:
+            campaign_require_sendable(campaign=campaign, when=when)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            return self._back(campaign)
+        errors = []
+        if "confirm_recipients" in request.POST:
+            try:
+                campaign_confirmation_check(campaign=campaign, confirmed=request.POST["confirm_recipients"])
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                return self._act(request, campaign, perform, success)
+        audience = campaign_audience_count(campaign=campaign)
+        titles = {"send-now": "Confirm sending", "schedule": "Confirm the schedule", "send-when-live": "Confirm"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": titles[step],
+            "subtitle": campaign.subject,
+            "campaign": campaign,
+            "audience": audience,
+            "step": step,
+            "when": timezone.localtime(when) if when else None,
+            "scheduled_for_value": request.POST.get("scheduled_for", "") if step == "schedule" else "",
+            "errors": errors,
+            "typed_above": settings.NEWSLETTER_CONFIRM_TYPED_ABOVE,
+        }
+        return TemplateResponse(request, "admin/newsletter/campaign/confirm_send.html", context)
 
     def _step_view(self, step, success: str):
         """A POST-only view that takes the campaign one ``step`` on, telling staff ``success`` or what stopped it."""
@@ -338,7 +424,7 @@ PhotoAdmin.usage_finders.append(campaign_photo_usages)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(RecordAdmin):
     """Who got which campaign, and why an email did not go: a record, so read-only."""
 
     list_display = ["subscriber", "campaign", "status", "attempts", "sent_at", "last_error"]
@@ -347,12 +433,3 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["subscriber", "campaign"]
     list_per_page = 100
     show_full_result_count = False  # counting 100,000 rows on every page is slow
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -23,6 +23,7 @@ from ..services import (
     subscribers_csv_lines,
     subscribers_import_csv,
 )
+from .overview import overview_view
 
 
 class SubscriberAddForm(forms.ModelForm):
@@ -48,8 +49,8 @@ class SubscriberAddForm(forms.ModelForm):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "created_at", "confirmed_at", "source", "receives"]
-    list_filter = ["status", "source", "wants_everything", "series", "topics", "created_at"]
+    list_display = ["email", "status", "created_at", "confirmed_at", "source", "receives", "alert_frequency"]
+    list_filter = ["status", "alert_frequency", "source", "wants_everything", "series", "topics", "created_at"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
     list_per_page = 100
@@ -70,13 +71,14 @@ class SubscriberAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
         "unsubscribed_at",
+        "bounced_at",
         "hard_bounces",
         "token",
     ]
     readonly_fields = ["status", *history_fields]
     fieldsets = [
         (None, {"fields": ["email", "status", "source"]}),
-        ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),
+        ("What they receive", {"fields": ["wants_everything", "series", "topics", "alert_frequency"]}),
         ("Consent and history", {"fields": history_fields}),
     ]
     change_list_template = "admin/newsletter/subscriber/change_list.html"
@@ -149,6 +151,11 @@ class SubscriberAdmin(admin.ModelAdmin):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="newsletter_subscriber_import"),
             path("export/", self.admin_site.admin_view(self.export_view), name="newsletter_subscriber_export"),
+            path(
+                "overview/",
+                self.admin_site.admin_view(lambda request: overview_view(self, request)),
+                name="newsletter_overview",
+            ),
             *super().get_urls(),
         ]
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.html import strip_tags
 
+from ..dkim import dkim_signed
 from ..emails import render_email
 from ..models import Campaign, Subscriber
 
@@ -106,6 +107,9 @@ class CampaignMessage(EmailMultiAlternatives):
     is a recommendation), and folding a long ``List-Unsubscribe`` the usual
     way turns its two URLs into RFC 2047 encoded words, which mail clients
     do not decode for that header, so the unsubscribe button would vanish.
+
+    With DKIM configured, the message signs itself as it is serialised
+    (newsletter/dkim.py).
     """
 
     def message(self, *, policy=email.policy.default):
@@ -118,7 +122,7 @@ class CampaignMessage(EmailMultiAlternatives):
         ):
             message = super().message(policy=policy)
             message.policy = message.policy.clone(max_line_length=998)
-            return message
+            return dkim_signed(message)
         plain = email.policy.compat32.clone(linesep="\r\n", max_line_length=998, mangle_from_=False)
         message = _SerialisedMultipart("alternative", boundary=f"=_{uuid.uuid4().hex}", policy=plain)
         del message["MIME-Version"]  # Set again below, among the top-level headers.
@@ -137,7 +141,7 @@ class CampaignMessage(EmailMultiAlternatives):
         for name, value in self.extra_headers.items():
             message[name] = str(value)
         message["MIME-Version"] = "1.0"
-        return message
+        return dkim_signed(message)
 
 
 class CampaignEmail:

@@ -121,10 +121,10 @@ def test_subscribe_confirm_choose_topics_and_leave_in_a_browser(site, smtp_serve
 @pytest.mark.parametrize("width", [1280, 375])
 def test_newsletter_pages_fit_phone_and_desktop_screens(site, smtp_server, open_page, width):
     """Every newsletter page fits the screen without sideways scrolling, at desktop and phone widths."""
+    brief = published_brief(published_at=timezone.now() - timedelta(days=1))  # before anyone could get its alert
     subscriber = Subscriber.objects.create(
         email="fits@example.org", status=Subscriber.Status.SUBSCRIBED, consent_at=timezone.now()
     )
-    brief = published_brief(published_at=timezone.now() - timedelta(days=1))
     with time_machine.travel(timezone.now() - timedelta(days=8)):
         expired = confirmation_token_make(
             request=SubscriptionRequest(email="late@example.org", source="subscribe_page", consent_wording="2026-11")

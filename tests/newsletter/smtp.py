@@ -7,11 +7,13 @@ arrived from ``smtp_server.messages`` (parsed ``email.message.EmailMessage``
 objects), can make the server refuse chosen recipients with an SMTP code
 (``smtp_server.reject("a@example.org", 550)``), and can stop and start it to
 simulate an outage (``smtp_server.stop()`` / ``smtp_server.start()``; the
-port stays the same, so Django's settings stay valid).
+port stays the same, so Django's settings stay valid), and can be made slow
+(``smtp_server.delay = 0.05`` seconds per message) to watch a send progress.
 
 Registered for every test through an import in ``tests/conftest.py``.
 """
 
+import asyncio
 import logging
 import re
 import socket
@@ -60,8 +62,10 @@ class _RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+        if self.mailbox.delay:
+            await asyncio.sleep(self.mailbox.delay)
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
-        self.mailbox._record(message, Envelope(envelope.mail_from, tuple(envelope.rcpt_tos)))
+        self.mailbox._record(message, Envelope(envelope.mail_from, tuple(envelope.rcpt_tos)), envelope.original_content)
         return "250 Message accepted for delivery"
 
 
@@ -73,6 +77,8 @@ class SMTPTestServer:
         self.port = port or _free_port(host)
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
+        self.raw_messages: list[bytes] = []  # as received, for checking signatures
+        self.delay = 0.0  # seconds the server takes over each message, to watch a send go out
         self._rejections: dict[str, str] = {}
         self._arrived = threading.Condition()
         self._controller: Controller | None = None
@@ -145,10 +151,11 @@ class SMTPTestServer:
 
     # -- reading what arrived ----------------------------------------------
 
-    def _record(self, message: EmailMessage, envelope: Envelope) -> None:
+    def _record(self, message: EmailMessage, envelope: Envelope, raw: bytes = b"") -> None:
         with self._arrived:
             self.messages.append(message)
             self.envelopes.append(envelope)
+            self.raw_messages.append(raw)
             self._arrived.notify_all()
 
     def wait_for(self, n: int = 1, timeout: float = 5.0) -> list[EmailMessage]:
@@ -175,6 +182,7 @@ class SMTPTestServer:
         with self._arrived:
             self.messages.clear()
             self.envelopes.clear()
+            self.raw_messages.clear()
 
 
 def body_text(message: EmailMessage) -> str:

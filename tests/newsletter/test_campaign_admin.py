@@ -26,6 +26,14 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
+def send_confirmed(client, campaign, name="send_now", data=None, **kwargs):
+    """Press the button, then confirm on the page that follows with the number it shows (as staff do)."""
+    first = client.post(action_url(campaign, name), data or {})
+    assert first.status_code == 200, "the first press only shows the confirmation page"
+    reach = first.context["audience"].reach
+    return client.post(action_url(campaign, name), {**(data or {}), "confirm_recipients": str(reach)}, **kwargs)
+
+
 def test_staff_create_a_campaign_with_briefs_and_a_sanitised_intro(staff_client, staff_user):
     """The add form saves subject, intro (cleaned of scripts) and ordered briefs, and records who made it."""
     first, second = published_brief(title="First"), published_brief(title="Second")
@@ -130,10 +138,11 @@ def test_send_test_reports_a_mail_server_that_is_down(staff_client, smtp_server)
 
 def test_schedule_through_the_admin(staff_client):
     """Choosing a time and pressing Schedule schedules the campaign."""
+    make_subscribers(2)
     campaign = make_campaign()
     when = timezone.localtime() + timedelta(days=1)
-    response = staff_client.post(
-        action_url(campaign, "schedule"), {"scheduled_for": when.strftime("%Y-%m-%dT%H:%M")}, follow=True
+    response = send_confirmed(
+        staff_client, campaign, "schedule", {"scheduled_for": when.strftime("%Y-%m-%dT%H:%M")}, follow=True
     )
     assert any(message.startswith("Scheduled to go out on") for message in messages_of(response))
     campaign.refresh_from_db()
@@ -159,7 +168,7 @@ def test_send_now_through_the_admin_then_follow_progress(staff_client, smtp_serv
     smtp_server.reject(readers[0].email, 550)
     campaign = make_campaign()
 
-    response = staff_client.post(action_url(campaign, "send_now"), follow=True)
+    response = send_confirmed(staff_client, campaign, follow=True)
 
     assert any(message.startswith("Sending has started") for message in messages_of(response))
     assert len(smtp_server.messages) == 3
@@ -198,7 +207,7 @@ def test_campaign_list_shows_status_and_progress(staff_client, smtp_server):
     """The list of campaigns shows each one's status and how far sending got."""
     make_subscribers(2)
     campaign = make_campaign()
-    staff_client.post(action_url(campaign, "send_now"))
+    send_confirmed(staff_client, campaign)
     page = staff_client.get(reverse("admin:newsletter_campaign_changelist")).content.decode()
     assert "2 sent, 0 failed, 0 to go" in page
 
@@ -207,7 +216,7 @@ def test_a_sent_campaign_shows_its_intro_as_readers_saw_it(staff_client, smtp_se
     """After sending, the intro is shown formatted (and read-only), not as HTML source."""
     make_subscribers(1)
     campaign = make_campaign(intro="<p>Hello <strong>readers</strong></p>")
-    staff_client.post(action_url(campaign, "send_now"))
+    send_confirmed(staff_client, campaign)
     page = staff_client.get(change_url(campaign)).content.decode()
     assert "<p>Hello <strong>readers</strong></p>" in page
     assert "&lt;strong&gt;" not in page
@@ -218,7 +227,7 @@ def test_a_campaign_waiting_for_the_worker_says_so(staff_client, settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     make_subscribers(1)
     campaign = make_campaign()
-    response = staff_client.post(action_url(campaign, "send_now"), follow=True)
+    response = send_confirmed(staff_client, campaign, follow=True)
     assert "Queued: the background worker is about to address and send it." in response.content.decode()
 
 
@@ -227,7 +236,7 @@ def test_staff_can_see_why_deliveries_failed(staff_client, smtp_server):
     [refused, _] = make_subscribers(2)
     smtp_server.reject(refused.email, 550)
     campaign = make_campaign()
-    staff_client.post(action_url(campaign, "send_now"))
+    send_confirmed(staff_client, campaign)
 
     page = staff_client.get(change_url(campaign)).content.decode()
     deliveries = reverse("admin:newsletter_delivery_changelist")

@@ -241,7 +241,7 @@ def test_confirming_twice_is_harmless(client, smtp_server):
 
     response = client.post(link)
     assert response.status_code == 200
-    assert "Your subscription was already confirmed" in page_text(response)
+    assert "You’re already subscribed" in page_text(response)
     again = Subscriber.objects.get()
     assert again.confirmed_at == first.confirmed_at
 

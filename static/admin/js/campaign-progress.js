@@ -1,9 +1,10 @@
 /*
- * Keeps a sending campaign's progress numbers current without reloading.
- * Progressive enhancement: the page shows the same numbers on every load;
- * this only polls the admin's JSON endpoint every few seconds while the
- * campaign is sending, and reloads the page once when it has finished, so
- * the buttons and status match.
+ * Keeps a campaign's sending panel current without reloading, from
+ * "Queued" through "Sending" to "Sent".
+ * Progressive enhancement: every load of the page shows the same figures
+ * (the server renders them from the same report); this polls the admin's
+ * JSON endpoint every 1.5 seconds while the campaign is queued or sending,
+ * and stops once it has finished or was cancelled.
  */
 "use strict";
 // Admin media scripts load in <head>: wait for the page before looking for the panel.
@@ -12,25 +13,52 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!block) {
         return;
     }
+    const panel = block.closest(".campaign-panel") || document;
     const url = block.dataset.progressUrl;
     const bar = block.querySelector("[data-progress-bar]");
-    const status = document.querySelector("[data-campaign-status]");
-    const intervalMs = 3000;
+    const failures = block.querySelector("[data-failure-groups]");
+    const intervalMs = 1500;
+    const active = ["queued", "sending"];
+    let updates = 0;
+
+    function showWhen(selector, visible) {
+        panel.querySelectorAll(selector).forEach(function (element) {
+            element.hidden = !visible;
+        });
+    }
 
     function show(data) {
-        block.querySelectorAll("[data-progress]").forEach(function (element) {
+        panel.querySelectorAll("[data-progress]").forEach(function (element) {
             const value = data[element.dataset.progress];
-            if (value !== undefined) {
+            if (value !== undefined && value !== null) {
                 element.textContent = String(value);
             }
         });
-        if (bar) {
-            bar.max = data.total;
+        if (bar && data.total !== undefined) {
+            bar.max = Math.max(data.total, 1);
             bar.value = data.total - data.remaining;
+            bar.textContent = data.percent_done + "%";
         }
-        if (status) {
-            status.textContent = data.status_label;
+        if (failures) {
+            failures.replaceChildren.apply(
+                failures,
+                (data.failure_groups || []).map(function (group) {
+                    const item = document.createElement("li");
+                    const count = document.createElement("span");
+                    count.className = "campaign-failure-count";
+                    count.textContent = String(group.count);
+                    item.append(count, " " + group.reason);
+                    return item;
+                }),
+            );
         }
+        showWhen("[data-progress-when-queued]", data.phase === "queued");
+        showWhen("[data-progress-when-retrying]", data.waiting_retry > 0);
+        showWhen("[data-progress-when-failed]", (data.failure_groups || []).length > 0);
+        showWhen("[data-progress-when-finished]", data.phase === "sent");
+        showWhen("[data-progress-while-sending]", active.includes(data.phase));
+        updates += 1;
+        block.dataset.updates = String(updates);
     }
 
     function poll() {
@@ -43,15 +71,13 @@ document.addEventListener("DOMContentLoaded", function () {
             })
             .then(function (data) {
                 show(data);
-                if (data.status === "sending") {
+                if (active.includes(data.phase)) {
                     window.setTimeout(poll, intervalMs);
-                } else {
-                    window.location.reload();
                 }
             })
             .catch(function () {
                 // A network hiccup: try again a little later rather than give up.
-                window.setTimeout(poll, intervalMs * 3);
+                window.setTimeout(poll, intervalMs * 2);
             });
     }
 
