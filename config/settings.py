@@ -48,7 +48,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL if SITE_URL.startswith("https://") else "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StaffAdminConfig",  # django.contrib.admin with core/admin_site.py as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks_db",
     "reversion",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "briefs",
     "newsletter",
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lazy: tells the admin whether this session proved a two-factor device (core/admin_site.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -131,6 +135,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# Staff sign-in and database outages (issue 8; README "Running in production").
+# - Admin logins (core/login_throttle.py, logger "core.login_throttle"): after this many wrong passwords or
+#   codes for one account, or from one client address (REMOTE_ADDR; the proxy's X-Forwarded-For only with
+#   BEHIND_PROXY=1), within LOGIN_LOCKOUT_SECONDS, attempts are refused (429) for LOGIN_LOCKOUT_SECONDS.
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# - Two-factor sign-in (core/admin_site.py): staff may enrol an authenticator app; with this on, superusers must.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = lambda device: SITE_NAME  # noqa: E731 - read when a QR code is drawn, after SITE_NAME is set
+# - Sign-in pages and a login whose ?next= is missing or unsafe lead to the admin (not /accounts/profile/).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+# - A database that refuses or does not answer gives a 503 page within seconds (core/database.py): every
+#   process gives up connecting after DATABASE_CONNECT_TIMEOUT seconds; the web process only (config/wsgi.py)
+#   also stops statements after DATABASE_STATEMENT_TIMEOUT seconds and waits no longer than that for any answer,
+#   so that db_worker's batches and migrations are never cut short.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2"))
+DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "2"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from briefs.models import Series, Topic
+from core.ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 
 from .alerts import digest_chain_start
 from .dkim import dkim_signed
@@ -33,7 +34,6 @@ from .emails import render_email
 from .forms import CONSENT_WORDING_VERSION, consent_wording
 from .models import Subscriber, normalise_email
 from .queue import task_enqueue
-from .ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 from .tokens import CONFIRM_MAX_AGE, SubscriptionRequest, confirmation_token_make
 
 # At most one confirmation email per address in this many seconds, however

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from briefs.models import Series, Topic
 from core.csrf import cross_site_posts_refused
+from core.ratelimit import client_ip, ratelimit_hit
 
 from .campaigns import test_link_read
 from .forms import PreferencesForm, SubscribeForm, consent_wording
 from .models import NewsletterSettings, Subscriber
-from .ratelimit import client_ip, ratelimit_hit
 from .services import (
     MAIL_ERRORS,
     ConfirmOutcome,
