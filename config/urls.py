@@ -12,6 +12,9 @@ from briefs.sitemaps import sitemaps
 from core.caching import public_page
 from core.views import healthz
 
+# A database outage is a 503 with Retry-After; anything else the 500 page.
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

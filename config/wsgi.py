@@ -6,3 +6,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+# Only the web process: statement timeout and answer deadline for PostgreSQL (core/database.py);
+# management commands (db_worker, migrate) do not load this module and keep no statement timeout.
+from core.database import web_process_database_limits  # noqa: E402 - needs the settings loaded above
+
+web_process_database_limits()

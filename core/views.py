@@ -1,9 +1,19 @@
-"""Site-wide views that belong to no app: the health check and the friendly CSRF failure page."""
+"""Site-wide views that belong to no app: the health check and the friendly error pages."""
+
+import sys
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
+from django.views.defaults import server_error as django_server_error
+
+from .database import database_unavailable
+
+# Seconds a reader (or a proxy) is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
@@ -20,3 +30,18 @@ def healthz(request):
 def csrf_failure(request, reason=""):
     """A friendly page for an expired or missing CSRF token, with the site's navigation."""
     return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request):
+    """Any uncaught error: a 503 "back soon" page when the database cannot be reached, else the 500 page.
+
+    Django calls it while the exception is being handled, from whichever layer raised it (a view,
+    or a middleware reading the session). The 503 page is drawn from its template alone: no
+    request context, so nothing on it can touch the database.
+    """
+    if not database_unavailable(sys.exception()):
+        return django_server_error(request)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response

@@ -1,10 +1,6 @@
 """The health check and the friendly CSRF failure page."""
 
-import copy
-import socket
-
 import pytest
-from django.db import connections
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -18,37 +14,6 @@ def test_the_health_check_says_ok_when_the_database_answers(client):
     assert response.content == b"ok"
     assert response["Content-Type"].startswith("text/plain")
     assert "no-cache" in response["Cache-Control"]
-
-
-def closed_port() -> int:
-    """A local TCP port that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def unreachable_database(tmp_path):
-    """Point this thread's default database connection at a database that is not there.
-
-    The connection is a real one with real settings (a closed port on PostgreSQL, a file in a
-    missing folder on SQLite), so the failure is the database driver's own; the test database's
-    connection is put back untouched afterwards.
-    """
-    working = connections["default"]
-    settings_dict = copy.deepcopy(working.settings_dict)
-    if working.vendor == "postgresql":
-        settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
-        settings_dict["OPTIONS"] = {**settings_dict.get("OPTIONS", {}), "connect_timeout": 2}
-    else:
-        settings_dict["NAME"] = str(tmp_path / "missing-folder" / "db.sqlite3")
-    broken = working.__class__(settings_dict, alias="default")
-    connections["default"] = broken
-    try:
-        yield
-    finally:
-        broken.close()
-        connections["default"] = working
 
 
 def test_the_health_check_reports_503_when_the_database_is_down(client, unreachable_database):
