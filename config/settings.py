@@ -136,7 +136,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-# Staff sign-in and database outages (issue 8; README "Running in production").
+# Staff sign-in and database outages (README "Running in production").
 # - Admin logins (core/login_throttle.py, logger "core.login_throttle"): after this many wrong passwords or
 #   codes for one account, or from one client address (REMOTE_ADDR; the proxy's X-Forwarded-For only with
 #   BEHIND_PROXY=1), within LOGIN_LOCKOUT_SECONDS, attempts are refused (429) for LOGIN_LOCKOUT_SECONDS.
@@ -151,8 +151,8 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 # - A database that refuses or does not answer gives a 503 page within seconds (core/database.py): every
 #   process gives up connecting after DATABASE_CONNECT_TIMEOUT seconds; the web process only (config/wsgi.py)
-#   also stops statements after DATABASE_STATEMENT_TIMEOUT seconds and waits no longer than that for any answer,
-#   so that db_worker's batches and migrations are never cut short.
+#   also stops statements after DATABASE_STATEMENT_TIMEOUT seconds and waits hardly longer for any answer (0: no
+#   limits), so that db_worker's batches and migrations, which run without it, are never cut short.
 DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2"))
 DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "2"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

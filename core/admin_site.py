@@ -97,6 +97,9 @@ class StaffLoginForm(AdminAuthenticationForm):
             )
         try:
             super().clean()
+            if self.user_cache is None:
+                # A blank field (its own error) is not an attempt: nothing to count, and no success either.
+                return self.cleaned_data
             # Django's admin login view makes no use of a form's extras: the site's login() reads it from here.
             self.request.login_device = self.checked_device(self.user_cache)
         except ValidationError:

@@ -18,7 +18,9 @@ Three limits, so that no request waits on PostgreSQL for long:
   waiting again: a hung database then costs each worker one wait, not one per
   request.
 
-Only the web process gets the last two (``web_process_database_limits``, called
+``DATABASE_STATEMENT_TIMEOUT=0`` turns both off (for a connection pooler that
+refuses startup options; PgBouncer needs ``ignore_startup_parameters = options``
+otherwise). Only the web process gets the last two (``web_process_database_limits``, called
 from config/wsgi.py and config/asgi.py): ``db_worker``'s batches, migrations
 and other management commands keep PostgreSQL's default of no statement
 timeout, so long, legitimate work is never cut short.
@@ -51,7 +53,7 @@ def database_unavailable(exception: BaseException | None) -> bool:
 def web_process_database_limits() -> None:
     """Give the web process's PostgreSQL connections a statement timeout and an answer deadline (see the module)."""
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if database["ENGINE"] != "django.db.backends.postgresql" or settings.DATABASE_STATEMENT_TIMEOUT <= 0:
         return
     import psycopg2.extensions
 

@@ -75,6 +75,17 @@ def test_signing_in_forgets_the_accounts_earlier_mistakes(client, staff_user):
     assert response.status_code == 302 and signed_in(client)
 
 
+def test_a_blank_password_neither_counts_nor_forgets_earlier_failures(client, staff_user):
+    """Sending the form without a password is not a way to wipe an account's count of wrong guesses."""
+    for _ in range(4):
+        sign_in(client, password="guess")
+    blank = sign_in(client, password="")
+    assert blank.status_code == 200 and "This field is required" in blank.content.decode()
+    sign_in(client, password="guess")
+
+    assert sign_in(client).status_code == 429
+
+
 def test_the_pause_ends_after_the_lockout_period(client, staff_user, settings):
     """Once LOGIN_LOCKOUT_SECONDS have passed, the right password works again."""
     start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
