@@ -38,7 +38,8 @@ from .login_throttle import login_failure_record, login_refused_until, login_suc
 from .ratelimit import client_ip
 
 CODE_WIDGET = forms.TextInput(
-    attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}", "size": 8}
+    # No pattern attribute: "123 456", as some apps show it, is accepted (the spaces are dropped).
+    attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
 )
 
 
@@ -140,7 +141,8 @@ class StaffAdminSite(admin.AdminSite):
         user = request.user
         if not super().has_permission(request):
             return False
-        return user.is_verified() or not has_confirmed_device(user)
+        verified = getattr(user, "is_verified", None)  # set by django_otp's middleware
+        return (verified is not None and verified()) or not has_confirmed_device(user)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
@@ -149,7 +151,7 @@ class StaffAdminSite(admin.AdminSite):
         def enrolment_first(request, *args, **kwargs):
             if (
                 request.user.is_authenticated
-                and request.resolver_match.url_name not in ("two_factor", "logout")
+                and request.resolver_match.url_name not in ("two_factor", "logout", "jsi18n")
                 and self.has_permission(request)
                 and two_factor_enrolment_required(request.user)
             ):
@@ -204,8 +206,11 @@ class StaffAdminSite(admin.AdminSite):
 
 
 def qr_svg_data_uri(text: str) -> str:
-    """``text`` as a QR code in an SVG data URI (no image libraries; the CSP allows data: images)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    """``text`` as a QR code in an SVG data URI (no image libraries; the CSP allows data: images).
+
+    On a white ground with the standard quiet zone, so that it scans in the admin's dark theme too.
+    """
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=8, border=4)
     buffer = io.BytesIO()
     image.save(buffer)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()

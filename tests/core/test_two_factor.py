@@ -66,6 +66,9 @@ def test_staff_enrol_an_authenticator_app_from_the_admin(staff_client, staff_use
 def test_with_an_app_enrolled_signing_in_needs_its_current_code(client, enrolled_user, clock):
     """Password alone, or with a wrong code, is refused; with the code from the app, the admin opens."""
     _, device = enrolled_user
+    form = client.get(LOGIN).content.decode()
+    assert '<label for="id_otp_token">Authentication code:</label>' in form
+    assert 'autocomplete="one-time-code"' in form
     without = client.post(LOGIN, {"username": "editor", "password": "pw"})
     assert without.status_code == 200 and "Enter the 6-digit code" in without.content.decode()
     assert SESSION_KEY not in client.session
@@ -75,7 +78,8 @@ def test_with_an_app_enrolled_signing_in_needs_its_current_code(client, enrolled
     assert SESSION_KEY not in client.session
 
     clock.shift(30)  # a wrong code slows the device down for a second or two; the next code is a fresh one
-    response = client.post(LOGIN, {"username": "editor", "password": "pw", "otp_token": code_for(device)})
+    code = code_for(device)
+    response = client.post(LOGIN, {"username": "editor", "password": "pw", "otp_token": f"{code[:3]} {code[3:]}"})
 
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
