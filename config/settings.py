@@ -75,6 +75,10 @@ if env_bool("DEMO_APP", True):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every answer, and 400 for a NUL or non-UTF-8 byte in the address, headers or cookies
+    # (core/hostile_input.py), before anything (the page cache included) looks at them.
+    "core.permissions_policy.PermissionsPolicyMiddleware",
+    "core.hostile_input.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages (core/caching.py): a page kept in the page cache is answered here, before sessions,
     # authentication and CSRF run; a fresh one gets its caching headers here, after all of them have had
@@ -90,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Lazy: tells the admin whether this session proved a two-factor device (core/admin_site.py).
     "django_otp.middleware.OTPMiddleware",
+    # 413 for a body bigger than its sender may send, before anything parses it (CSRF reads forms in process_view).
+    "core.hostile_input.RequestBodyGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -373,9 +379,28 @@ SESSION_COOKIE_SECURE = _HTTPS
 CSRF_COOKIE_SECURE = _HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if _HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS)
+# Preloading is a promise to browsers' built-in lists that is slow to take back: only when asked for.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Request limits and the browser features pages may use (core/hostile_input.py, core/permissions_policy.py).
+# Form fields other than files: 2.5 MB, far more than the longest brief's text.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Uploads above this are spooled to a temporary file instead of held in a worker's memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Whole request bodies, refused with 413 from Content-Length before parsing: staff send a 10 MB photo and its
+# form (match the proxy's limit to it, docs/deployment.md); visitors' forms (subscribe, login) are far below 64 KB.
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", 11 * 1024 * 1024))
+ANONYMOUS_REQUEST_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_REQUEST_BODY_MAX_BYTES", 64 * 1024))
+# Browser features no page of ours uses, denied to it and to anything it embeds.
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        *("accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid", "magnetometer"),
+        *("microphone", "midi", "payment", "serial", "usb", "xr-spatial-tracking", "browsing-topics"),
+    ],
+    (),
+)
 
 # Newsletter campaigns. The mailto half of every List-Unsubscribe header: a
 # mailbox someone reads (or a script processes), by default the sender's own.

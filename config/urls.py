@@ -37,12 +37,6 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Locally and in tests Django serves uploads itself; in production the
     # web server in front of gunicorn does (see docs/deployment.md).
-    from django.views.static import serve
-
-    def serve_media(request, path):
-        # MEDIA_ROOT is read per request so tests can give each run its own folder.
-        response = serve(request, path, document_root=settings.MEDIA_ROOT)
-        response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
-        return response
+    from core.views import serve_media
 
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]

@@ -59,6 +59,43 @@ def looks_like_svg(upload) -> bool:
     return name.endswith((".svg", ".svgz")) or start.startswith((b"<svg", b"<?xml")) or b"<svg" in start
 
 
+def _grouped(number: int) -> str:
+    """30000 as "30,000"; four-digit numbers stay ungrouped ("7000"), as style guides write them."""
+    return f"{number:,}" if number >= 10_000 else str(number)
+
+
+def too_many_pixels(width: int, height: int) -> ValidationError:
+    """The refusal that names the picture's size and our limit, e.g. 30,000 x 30,000 pixels (900 megapixels)."""
+    return ValidationError(
+        "This image is %(width)s × %(height)s pixels (%(mp)s megapixels); the most we accept is 40 megapixels "
+        "(for example 8000 × 5000). Please scale it down and upload it again.",
+        code="too_many_pixels",
+        params={"width": _grouped(width), "height": _grouped(height), "mp": _grouped(round(width * height / 1e6))},
+    )
+
+
+def declared_size(upload) -> tuple[int, int] | None:
+    """The (width, height) an image file's header claims, read without Pillow's size guard and without decoding.
+
+    For explaining a refusal only: Pillow's format plugins read just the
+    header when a file is opened; ``Image.open`` then refuses it as a bomb.
+    """
+    for name in ALLOWED_FORMATS:
+        factory, accept = Image.OPEN.get(name, (None, None))
+        if factory is None:
+            continue
+        try:
+            upload.seek(0)
+            if accept and not accept(upload.read(16)):
+                continue
+            upload.seek(0)
+            with factory(upload) as image:
+                return image.size
+        except Exception:  # any failure only means we cannot say the size
+            continue
+    return None
+
+
 def validate_image_file(upload) -> None:
     """Refuse files that are not a complete JPEG/PNG/WebP/GIF within our limits (all frames counted)."""
     if getattr(upload, "_committed", False):
@@ -105,11 +142,7 @@ def validate_image_file(upload) -> None:
                     params={"frames": frames, "width": width, "height": height, "mp": frames * width * height / 1e6},
                 )
             if width * height > MAX_PIXELS:
-                raise ValidationError(
-                    "This image is %(width)d × %(height)d pixels (%(mp).0f megapixels); the limit is 40 megapixels.",
-                    code="too_many_pixels",
-                    params={"width": width, "height": height, "mp": width * height / 1_000_000},
-                )
+                raise too_many_pixels(width, height)
             # Decoding every pixel of every frame is the only reliable way to
             # catch a truncated or corrupt file; verify() alone misses many.
             for index in range(frames):
@@ -123,7 +156,16 @@ def validate_image_file(upload) -> None:
             setattr(checked, VALIDATED_MARK, True)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refused to open it (over twice our limit); its header still says how big it claims to be.
+        size = declared_size(upload)
+        if size is None:
+            raise ValidationError(
+                "This image is far larger than 40 megapixels, the most we accept. Please scale it down.",
+                code="too_many_pixels",
+            ) from None
+        raise too_many_pixels(*size) from None
+    except UnidentifiedImageError:
         raise ValidationError(
             "This file is not an image we can read. Please upload a JPEG, PNG, WebP or GIF.",
             code="not_an_image",

@@ -1,9 +1,10 @@
-"""Site-wide views that belong to no app: the health check and the friendly error pages."""
+"""Site-wide views that belong to no app: the health check, the friendly error pages, local media."""
 
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -44,4 +45,22 @@ def server_error(request):
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
+    return response
+
+
+def serve_media(request, path):
+    """An uploaded file, when Django serves them itself (``SERVE_MEDIA``: locally and in tests).
+
+    Any address that names no file is a 404: a name too long for the file
+    system (ENAMETOOLONG) or otherwise unusable makes the operating system
+    raise, and that must not become a 500.
+    """
+    from django.views.static import serve
+
+    try:
+        # MEDIA_ROOT is read per request so tests can give each run its own folder.
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    except (OSError, ValueError):
+        raise Http404("No such file") from None
+    response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
     return response

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 
 from briefs.models import Series, Topic
+from core.email_address import SendableEmailField
 
 from .models import Subscriber
 
@@ -48,7 +49,7 @@ class ChoicesMixin(forms.Form):
 
 
 class SubscribeForm(ChoicesMixin, forms.Form):
-    email = forms.EmailField(
+    email = SendableEmailField(
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from briefs.models import Series, Topic
+from core.email_address import sendable_email_problem
 from core.ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 
 from .alerts import digest_chain_start
@@ -376,6 +377,9 @@ def _import_rows(file: IO[bytes], result: ImportResult) -> list[_ImportRow]:
                     validate_email(email)
                 except ValidationError:
                     problems.append(f"“{email}” is not a valid email address")
+                else:
+                    if unsendable := sendable_email_problem(email):
+                        problems.append(f"“{email}” cannot be sent to: {unsendable[0].lower()}{unsendable[1:]}")
             series_ids = _resolve(values.get("series", ""), series_by_key, "series", problems)
             topic_ids = _resolve(values.get("topics", ""), topics_by_key, "topic", problems)
             if problems:
@@ -452,7 +456,9 @@ def subscribers_send_confirmations(*, subscriber_ids: Iterable[int]) -> tuple[in
             )
             try:
                 connection.send_messages([_confirmation_message(request)])
-            except MAIL_ERRORS as error:
+            except (*MAIL_ERRORS, ValueError) as error:
+                # ValueError: an address the SMTP backend cannot encode (stored before imports checked for it)
+                # is that one person's failure, not the end of everyone else's confirmations.
                 failed.append(f"{subscriber.email}: {error}")
             else:
                 sent += 1

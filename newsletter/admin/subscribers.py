@@ -13,6 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core.email_address import SendableEmailField
+
 from ..forms import SubscriberImportForm
 from ..models import Subscriber
 from ..queue import task_enqueue
@@ -39,6 +41,7 @@ class SubscriberAddForm(forms.ModelForm):
         model = Subscriber
         fields = ["email", "source", "wants_everything", "series", "topics", "consent_note"]
         labels = {"consent_note": "How and when they agreed"}
+        field_classes = {"email": SendableEmailField}
 
     def clean(self):
         cleaned = super().clean()

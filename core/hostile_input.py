@@ -1,0 +1,156 @@
+"""Refuse requests that no page can answer sensibly, before any view sees them.
+
+A visitor controls every byte of a request, and some bytes reach places that
+cannot take them: PostgreSQL refuses a NUL character in any text, a
+percent-encoded byte that is not UTF-8 turns silently into "�", a 200 MB
+form would be parsed into memory. Rather than defend each view, two small
+middlewares answer such requests with a 400 (or 413) and a plain sentence:
+
+* ``RequestGuardMiddleware`` (right below the security headers, above the
+  page cache) looks at the address, the query string, the headers and the
+  cookies: no NUL anywhere, UTF-8 only, and a query string of at most
+  ``MAX_QUERY_STRING_BYTES``. It costs a few microseconds: substring searches
+  and one decode of the query string.
+* ``RequestBodyGuardMiddleware`` (below authentication, above every view and
+  before CSRF reads the form) refuses a body longer than the sender may send
+  with 413 from ``Content-Length`` alone, without reading it:
+  ``ANONYMOUS_REQUEST_BODY_MAX_BYTES`` for visitors (their forms are a few
+  hundred bytes), ``REQUEST_BODY_MAX_BYTES`` for signed-in staff (a 10 MB
+  photo and its form). Then the same NUL and UTF-8 rules for the form's fields.
+
+Form fields are still validated by their forms (lengths, formats, and
+``core.email_address`` for addresses an SMTP server cannot take); this is
+the floor under all of them, so a view that reads a parameter directly, or a
+form field that forgets a check, still cannot be made to answer 500.
+"""
+
+import logging
+from urllib.parse import unquote_to_bytes
+
+from django.conf import settings
+from django.http import HttpResponse
+
+logger = logging.getLogger(__name__)
+
+# Longer than any address a page makes (a search is cut to 200 characters, a dashboard filter adds a few
+# short slugs) and below what proxies accept in a request line (nginx: 8 KB).
+MAX_QUERY_STRING_BYTES = 4096
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
+
+
+def _raw(value: str) -> bytes:
+    """A WSGI string back as the bytes that were sent (WSGI decodes them as ISO-8859-1; ASGI already as UTF-8)."""
+    try:
+        return value.encode("iso-8859-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
+def _encoded_text_problem(raw: bytes, what: str) -> str:
+    """Why percent-encoded ``raw`` (a query string or a form body) cannot be read, or ""."""
+    if b"%" in raw or b"\x00" in raw or not raw.isascii():
+        decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+        if b"\x00" in decoded:
+            return f"The {what} contains a NUL character."
+        try:
+            decoded.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"The {what} contains bytes that are not UTF-8 text."
+    return ""
+
+
+def request_problem(request) -> str:
+    """What is wrong with the request's address, headers or cookies, or "" (see the module docstring)."""
+    meta = request.META
+    path = _raw(meta.get("PATH_INFO", request.path_info))
+    if b"\x00" in path:
+        return "The address contains a NUL character."
+    if not path.isascii():
+        try:
+            path.decode("utf-8")
+        except UnicodeDecodeError:
+            return "The address contains bytes that are not UTF-8 text."
+    query = meta.get("QUERY_STRING", "")
+    if query:
+        raw = _raw(query)
+        if len(raw) > MAX_QUERY_STRING_BYTES:
+            return f"The query string is longer than {MAX_QUERY_STRING_BYTES} bytes."
+        if problem := _encoded_text_problem(raw, "query string"):
+            return problem
+    for name, value in meta.items():
+        if name.startswith(("HTTP_", "CONTENT_")) and isinstance(value, str) and "\x00" in value:
+            return "A header contains a NUL character."
+    # Cookie values may carry a NUL as an escape ("\000") that Django's parser turns into the character.
+    if "HTTP_COOKIE" in meta and any("\x00" in value for value in request.COOKIES.values()):
+        return "A cookie contains a NUL character."
+    return ""
+
+
+def bad_request(request, problem: str, *, status: int = 400) -> HttpResponse:
+    """A short plain answer: nothing on it can fail (no template, no database), and it is never cached."""
+    logger.info("Refused %s %s (%s): %s", request.method, request.path, status, problem)
+    response = HttpResponse(
+        f"{problem} Please check the address or the form and try again.\n",
+        status=status,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class RequestGuardMiddleware:
+    """400 for a NUL, non-UTF-8 bytes or an over-long query string in the address, headers or cookies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if problem := request_problem(request):
+            return bad_request(request, problem)
+        return self.get_response(request)
+
+
+def body_limit(request) -> int:
+    """The most bytes this request's body may have: staff upload photos, visitors send short forms."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return settings.REQUEST_BODY_MAX_BYTES
+    return settings.ANONYMOUS_REQUEST_BODY_MAX_BYTES
+
+
+def body_problem(request) -> str:
+    """What is wrong with the fields of a form body, or "" (files are the upload validators' business)."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith(FORM_CONTENT_TYPE):
+        return _encoded_text_problem(request.body, "form")
+    if content_type.startswith(MULTIPART_CONTENT_TYPE):
+        for _name, values in request.POST.lists():
+            if any("\x00" in value for value in values):
+                return "The form contains a NUL character."
+    return ""
+
+
+class RequestBodyGuardMiddleware:
+    """413 for a body larger than its sender may send, read from Content-Length alone; 400 for NUL or non-UTF-8
+    form fields."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return bad_request(request, "The Content-Length header is not a number.")
+        if length > 0:
+            # Only a body bigger than a visitor's may cost the session lookup that tells staff apart.
+            if length > settings.ANONYMOUS_REQUEST_BODY_MAX_BYTES and length > body_limit(request):
+                return bad_request(
+                    request,
+                    f"This request is {length:,} bytes; the most this site accepts is {body_limit(request):,}.",
+                    status=413,
+                )
+            if problem := body_problem(request):
+                return bad_request(request, problem)
+        return self.get_response(request)
