@@ -151,7 +151,7 @@ class StaffAdminSite(admin.AdminSite):
         def enrolment_first(request, *args, **kwargs):
             if (
                 request.user.is_authenticated
-                and request.resolver_match.url_name not in ("two_factor", "logout", "jsi18n")
+                and getattr(request.resolver_match, "url_name", None) not in ("two_factor", "logout", "jsi18n")
                 and self.has_permission(request)
                 and two_factor_enrolment_required(request.user)
             ):

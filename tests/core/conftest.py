@@ -2,6 +2,7 @@
 
 import copy
 import socket
+from contextlib import contextmanager
 
 import pytest
 from django.db import connections
@@ -14,9 +15,9 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def unreachable_database(tmp_path):
-    """Point this thread's default database connection at a database that is not there.
+@contextmanager
+def database_unreachable(tmp_path):
+    """Point this thread's default database connection at a database that is not there, until the block ends.
 
     The connection is a real one with real settings (a closed port on PostgreSQL, a file in a
     missing folder on SQLite), so the failure is the database driver's own; the test database's
@@ -36,3 +37,10 @@ def unreachable_database(tmp_path):
     finally:
         broken.close()
         connections["default"] = working
+
+
+@pytest.fixture
+def unreachable_database(tmp_path):
+    """The database is not there for the whole test (see ``database_unreachable``)."""
+    with database_unreachable(tmp_path):
+        yield

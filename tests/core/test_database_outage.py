@@ -18,6 +18,7 @@ from django.test import Client, RequestFactory
 
 from core.views import server_error
 from tests.caching.conftest import fetch
+from tests.core.conftest import database_unreachable
 from tests.core.db_proxy import DatabaseProxy
 from tests.varnish import free_port
 
@@ -48,6 +49,22 @@ def test_staff_with_a_session_get_the_503_page_too(unreachable_database, setting
     response = client.get("/admin/")
 
     assert response.status_code == 503 and "briefly unavailable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_already_in_the_page_cache_are_still_served_during_an_outage(settings, tmp_path):
+    """A reader asking for a page the app has kept gets it, database or not; an uncached one says back soon."""
+    settings.PAGE_CACHE = True
+    client = Client(raise_request_exception=False)
+    client.get("/")
+    assert client.get("/")["X-Page-Cache"] == "hit"
+
+    with database_unreachable(tmp_path):
+        kept = client.get("/")
+        other = client.get("/?q=grid")
+
+    assert kept.status_code == 200 and kept["X-Page-Cache"] == "hit"
+    assert other.status_code == 503
 
 
 def test_other_errors_still_give_the_500_page():
@@ -188,10 +205,11 @@ def test_a_hung_database_is_a_503_within_seconds_and_the_site_recovers_without_a
     print(f"hung database: seconds to a 503 {first}, then after a pause {again}")
 
     proxy.forward()
-    deadline = time.monotonic() + 10
+    back, deadline = time.monotonic(), time.monotonic() + 10
     while fetch(web_server + "/feed/").status != 200:
         assert time.monotonic() < deadline, "the site did not come back on its own"
         time.sleep(0.2)
+    print(f"hung database: pages back {time.monotonic() - back:.1f} s after the database")
     assert_working(web_server)
 
 

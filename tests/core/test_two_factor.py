@@ -144,3 +144,18 @@ def test_when_required_other_staff_may_still_choose(client, django_user_model, s
     client.force_login(editor)
 
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_lost_phone_is_handled_by_another_superuser_deleting_the_device(client, enrolled_user, django_user_model):
+    """An administrator removes a colleague's device under "TOTP devices"; the colleague then signs in and re-enrols."""
+    _, device = enrolled_user
+    admin_user = django_user_model.objects.create_superuser(username="chief", password="pw")
+    client.force_login(admin_user)
+    listing = client.get("/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and "Phone" in listing.content.decode()
+
+    client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    client.logout()
+
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert client.post(LOGIN, {"username": "editor", "password": "pw"}).status_code == 302
