@@ -19,7 +19,15 @@ from tests.factories import published_brief
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-DENIED = ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()", "browsing-topics=()")
+DENIED = (
+    "camera=()",
+    "microphone=()",
+    "geolocation=()",
+    "payment=()",
+    "usb=()",
+    "browsing-topics=()",
+    "interest-cohort=()",
+)
 
 
 def assert_permissions_policy(response):
