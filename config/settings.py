@@ -398,6 +398,7 @@ PERMISSIONS_POLICY = dict.fromkeys(
     [
         *("accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid", "magnetometer"),
         *("microphone", "midi", "payment", "serial", "usb", "xr-spatial-tracking", "browsing-topics"),
+        "interest-cohort",  # FLoC, browsing-topics' predecessor, for the browsers that shipped it
     ],
     (),
 )

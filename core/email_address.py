@@ -27,17 +27,40 @@ def _character_name(character: str) -> str:
     return f"U+{ord(character):04X} {name}".strip()
 
 
-def sendable_email_problem(address: str) -> str:
-    """Why an email to ``address`` could not be sent through SMTP, or "" if it can (its syntax checked elsewhere)."""
+def refused_character(address: str) -> str | None:
+    """The first character no address may contain (most are invisible), or None."""
     for character in address:
         # The category lookup only for what is not plain printable ASCII: this runs on every subscribe.
         if not (character.isascii() and character.isprintable()) and (
             unicodedata.category(character) in _REFUSED_CATEGORIES
         ):
-            return (
-                f"This address contains a character that cannot be sent by email ({_character_name(character)}), "
-                "often invisible after copying and pasting. Please type the address again."
-            )
+            return character
+    return None
+
+
+def visible_address(address: str) -> str:
+    """The address with each refused character shown as its code, e.g. "a@b.c[U+202E]", for staff to read.
+
+    Shown as it is, a direction mark would turn the rest of the line around.
+    """
+    return "".join(f"[U+{ord(character):04X}]" if refused_character(character) else character for character in address)
+
+
+def invisible_character_problem(address: str) -> str:
+    """The first character no address may contain, explained; "" if there is none."""
+    character = refused_character(address)
+    if character is None:
+        return ""
+    return (
+        f"This address contains a character that cannot be sent by email ({_character_name(character)}), "
+        "often invisible after copying and pasting. Please type the address again."
+    )
+
+
+def sendable_email_problem(address: str) -> str:
+    """Why an email to ``address`` could not be sent through SMTP, or "" if it can (its syntax checked elsewhere)."""
+    if problem := invisible_character_problem(address):
+        return problem
     local, _, domain = address.rpartition("@")
     if not local.isascii():
         return (
@@ -58,7 +81,12 @@ def sendable_email_problem(address: str) -> str:
 
 
 def validate_sendable_email(value: str) -> None:
-    """Django's email syntax check, then the SMTP one (``sendable_email_problem``); raises ValidationError."""
+    """Django's email syntax check, then the SMTP one (``sendable_email_problem``); raises ValidationError.
+
+    A hidden character is named first, since it is what makes the syntax look wrong to the reader too.
+    """
+    if problem := invisible_character_problem(value):
+        raise ValidationError(problem, code="unsendable")
     validate_email(value)
     if problem := sendable_email_problem(value):
         raise ValidationError(problem, code="unsendable")
@@ -68,8 +96,11 @@ class SendableEmailField(forms.EmailField):
     """An email field whose address our SMTP backend can encode (see the module)."""
 
     def run_validators(self, value):
-        super().run_validators(value)  # the syntax first, with the form's own message
         if value in self.empty_values:
-            return
+            return super().run_validators(value)
+        if problem := invisible_character_problem(value):  # named first: it is what makes the syntax look wrong
+            raise ValidationError(problem, code="unsendable")
+        super().run_validators(value)  # the syntax, with the form's own message
         if problem := sendable_email_problem(value):
             raise ValidationError(problem, code="unsendable")
+        return None

@@ -3,9 +3,10 @@
 No page asks for a camera, a microphone, the reader's location or a payment,
 so a script that got onto a page (or a frame it opened) cannot either, and
 the browser does not put readers into ad-interest groups on our pages
-(``browsing-topics``). ``PERMISSIONS_POLICY`` in settings maps each feature to
-the origins allowed it; an empty list denies it to everyone. Features a
-browser does not know are left out: Chromium reports them as console errors.
+(``browsing-topics``, and FLoC's ``interest-cohort`` before it).
+``PERMISSIONS_POLICY`` in settings maps each feature to the origins allowed
+it; an empty list denies it to everyone. A browser ignores the features it
+does not know (Chromium 156 logs nothing for them, checked by hand).
 """
 
 from django.conf import settings

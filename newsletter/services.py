@@ -9,6 +9,7 @@ import csv
 import email.policy
 import io
 import smtplib
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,6 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from briefs.models import Series, Topic
-from core.email_address import sendable_email_problem
+from core.email_address import refused_character, validate_sendable_email, visible_address
 from core.ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 
 from .alerts import digest_chain_start
@@ -374,16 +374,23 @@ def _import_rows(file: IO[bytes], result: ImportResult) -> list[_ImportRow]:
                 problems.append("the email address is missing")
             else:
                 try:
-                    validate_email(email)
-                except ValidationError:
-                    problems.append(f"“{email}” is not a valid email address")
-                else:
-                    if unsendable := sendable_email_problem(email):
-                        problems.append(f"“{email}” cannot be sent to: {unsendable[0].lower()}{unsendable[1:]}")
+                    validate_sendable_email(email)
+                except ValidationError as error:
+                    if character := refused_character(email):
+                        problems.append(
+                            f"“{visible_address(email)}” contains U+{ord(character):04X} "
+                            f"{unicodedata.name(character, '')}, which cannot be sent by email".replace(" ,", ",")
+                        )
+                    elif error.code == "unsendable":
+                        problems.append(f"“{email}” cannot be sent by email: {error.message.rstrip('.')}")
+                    else:
+                        problems.append(f"“{email}” is not a valid email address")
             series_ids = _resolve(values.get("series", ""), series_by_key, "series", problems)
             topic_ids = _resolve(values.get("topics", ""), topics_by_key, "topic", problems)
             if problems:
-                result.errors.append(RowError(line, "; ".join(problems).capitalize() + "."))
+                # Only the first letter raised: an address keeps its capitals.
+                text = "; ".join(problems)
+                result.errors.append(RowError(line, text[:1].upper() + text[1:] + "."))
             else:
                 rows.append(_ImportRow(email, series_ids, topic_ids))
     except csv.Error as error:

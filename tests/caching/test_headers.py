@@ -158,9 +158,12 @@ def test_odd_headers_and_query_strings_still_get_the_page(client, site, settings
     ]
     for headers in odd:
         assert client.get("/", headers=headers).status_code == 200, headers
-    for query in ("%zz=%ff&topic=%", "page=" + "9" * 300, "q=" + "%00" * 50, "&&&==&"):
+    for query in ("%zz=%7e&topic=%", "page=" + "9" * 300, "q=" + "%20" * 50, "&&&==&"):
         assert client.get(f"/?{query}").status_code == 200, query
         assert client.get(f"/search/?{query}").status_code == 200, query
+    # A NUL or bytes that are not UTF-8 are refused before the page cache (core/hostile_input.py).
+    for query in ("%zz=%ff&topic=%", "q=" + "%00" * 50):
+        assert client.get(f"/?{query}").status_code == 400, query
     refused_brotli = client.get("/", headers={"Accept-Encoding": "br;q=0, gzip"})
     assert refused_brotli["Content-Encoding"] == "gzip"
 
