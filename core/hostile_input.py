@@ -16,7 +16,8 @@ middlewares answer such requests with a 400 (or 413) and a plain sentence:
   with 413 from ``Content-Length`` alone, without reading it:
   ``ANONYMOUS_REQUEST_BODY_MAX_BYTES`` for visitors (their forms are a few
   hundred bytes), ``REQUEST_BODY_MAX_BYTES`` for signed-in staff (a 10 MB
-  photo and its form). Then the same NUL and UTF-8 rules for the form's fields.
+  photo and its form). Then no NUL in the form's fields, and a urlencoded
+  form must be UTF-8 text (multipart fields are decoded leniently by Django).
 
 Form fields are still validated by their forms (lengths, formats, and
 ``core.email_address`` for addresses an SMTP server cannot take); this is
