@@ -34,9 +34,10 @@ from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
 
-# Longer than any address a page makes (a search is cut to 200 characters, a dashboard filter adds a few
-# short slugs) and below what proxies accept in a request line (nginx: 8 KB).
-MAX_QUERY_STRING_BYTES = 4096
+# A backstop for servers without a limit of their own (gunicorn refuses request lines over 4 KB, nginx over
+# 8 KB): far above any address a page makes, and above a pasted 10,000-character search, which the search
+# page cuts to 200 characters and says so.
+MAX_QUERY_STRING_BYTES = 32 * 1024
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_CONTENT_TYPE = "multipart/form-data"
 

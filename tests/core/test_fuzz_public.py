@@ -60,7 +60,7 @@ REFUSED = [
     "%ff%fe",  # not UTF-8
     "%c0%af",  # an over-long UTF-8 encoding of "/"
     "%ed%a0%80",  # an encoded UTF-16 surrogate
-    "x" * 5000,
+    "x" * 40_000,
 ]
 # ...the rest reaches the views, which must cope with them.
 ODD = [
@@ -68,6 +68,7 @@ ODD = [
     "%",
     "%zz",
     "9" * 400,
+    "y" * 5000,
     "-1",
     "99999999999999999999999",
     "%27%20OR%201%3D1--",
@@ -204,7 +205,7 @@ def test_hostile_query_strings_and_path_segments_never_get_5xx(site):
 
 def test_nul_and_non_utf8_in_a_query_string_are_a_400_that_says_why(client, site):
     """The exact requests from the hostile test: a NUL where a series or topic is expected is a 400, not a 500."""
-    for query in ("series=%00", "topics=%00", "series=%ff", "q=" + "x" * 5000):
+    for query in ("series=%00", "topics=%00", "series=%ff", "q=" + "x" * 40_000):
         response = Client(raise_request_exception=False).get(f"{reverse('newsletter:subscribe')}?{query}")
         assert response.status_code == 400, query
         assert b"query string" in response.content
