@@ -73,8 +73,8 @@ if env_bool("DEMO_APP", True):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Permissions-Policy on every answer, and 400 for a NUL or non-UTF-8 byte in the address, headers or cookies
-    # (core/hostile_input.py), before anything (the page cache included) looks at them.
+    # Permissions-Policy on every answer, and 400 for a NUL in the address, headers or cookies or a query string
+    # that is not UTF-8 (core/hostile_input.py), before anything (the page cache included) looks at them.
     "core.permissions_policy.PermissionsPolicyMiddleware",
     "core.hostile_input.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
