@@ -22,7 +22,8 @@ from django.utils.encoding import punycode
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
 
 
-def _character_name(character: str) -> str:
+def character_name(character: str) -> str:
+    """e.g. "U+202E RIGHT-TO-LEFT OVERRIDE"."""
     name = unicodedata.name(character, "")
     return f"U+{ord(character):04X} {name}".strip()
 
@@ -52,7 +53,7 @@ def invisible_character_problem(address: str) -> str:
     if character is None:
         return ""
     return (
-        f"This address contains a character that cannot be sent by email ({_character_name(character)}), "
+        f"This address contains a character that cannot be sent by email ({character_name(character)}), "
         "often invisible after copying and pasting. Please type the address again."
     )
 

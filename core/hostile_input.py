@@ -16,7 +16,8 @@ middlewares answer such requests with a 400 (or 413) and a plain sentence:
   with 413 from ``Content-Length`` alone, without reading it:
   ``ANONYMOUS_REQUEST_BODY_MAX_BYTES`` for visitors (their forms are a few
   hundred bytes), ``REQUEST_BODY_MAX_BYTES`` for signed-in staff (a 10 MB
-  photo and its form). Then the same NUL and UTF-8 rules for the form's fields.
+  photo and its form). Then no NUL in the form's fields, and a urlencoded
+  form must be UTF-8 text (multipart fields are decoded leniently by Django).
 
 Form fields are still validated by their forms (lengths, formats, and
 ``core.email_address`` for addresses an SMTP server cannot take); this is
@@ -33,9 +34,10 @@ from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
 
-# Longer than any address a page makes (a search is cut to 200 characters, a dashboard filter adds a few
-# short slugs) and below what proxies accept in a request line (nginx: 8 KB).
-MAX_QUERY_STRING_BYTES = 4096
+# A backstop for servers without a limit of their own (gunicorn refuses request lines over 4 KB, nginx over
+# 8 KB): far above any address a page makes, and above a pasted 10,000-character search, which the search
+# page cuts to 200 characters and says so.
+MAX_QUERY_STRING_BYTES = 32 * 1024
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_CONTENT_TYPE = "multipart/form-data"
 

@@ -9,7 +9,6 @@ import csv
 import email.policy
 import io
 import smtplib
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from briefs.models import Series, Topic
-from core.email_address import refused_character, validate_sendable_email, visible_address
+from core.email_address import character_name, refused_character, validate_sendable_email, visible_address
 from core.ratelimit import hashed, ratelimit_claim_once, ratelimit_release
 
 from .alerts import digest_chain_start
@@ -378,8 +377,8 @@ def _import_rows(file: IO[bytes], result: ImportResult) -> list[_ImportRow]:
                 except ValidationError as error:
                     if character := refused_character(email):
                         problems.append(
-                            f"“{visible_address(email)}” contains U+{ord(character):04X} "
-                            f"{unicodedata.name(character, '')}, which cannot be sent by email".replace(" ,", ",")
+                            f"“{visible_address(email)}” contains {character_name(character)}, "
+                            "which cannot be sent by email"
                         )
                     elif error.code == "unsendable":
                         problems.append(f"“{email}” cannot be sent by email: {error.message.rstrip('.')}")

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
@@ -59,6 +60,8 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_per_page = 100
     actions = ["export_selected_csv", "unsubscribe_selected"]
     add_form = SubscriberAddForm
+    # Changing someone's address gets the same check as adding it: one SMTP can send to.
+    formfield_overrides = {models.EmailField: {"form_class": SendableEmailField}}
     add_fieldsets = [
         (None, {"fields": ["email", "source"]}),
         ("What they receive", {"fields": ["wants_everything", "series", "topics"]}),

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -210,7 +211,7 @@ HOSTILE_QUERIES = [
     "' OR 1=1; DROP TABLE briefs_brief; --",
     "NEAR(a b) AND OR NOT *",
     "- -- --- * ** ()",
-    "\x00abc\x00",
+    "\x01abc\x7f",
     "x" * 10_000,
     "word " * 2_000,
     "%",
@@ -227,6 +228,13 @@ def test_any_query_answers_with_results_or_no_results_never_an_error(client, que
 
     assert response.status_code == 200
     assert "\x00" not in response.content.decode()
+
+
+def test_a_nul_in_the_query_is_refused_before_the_search(client):
+    """PostgreSQL cannot hold a NUL in text: such a query is a plain 400 (core/hostile_input.py), never a 500."""
+    response = Client(raise_request_exception=False).get(SEARCH, {"q": "\x00abc\x00"})
+    assert response.status_code == 400
+    assert b"NUL" in response.content
 
 
 def test_a_very_long_query_is_shortened_and_the_reader_is_told(client):

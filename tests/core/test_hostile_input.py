@@ -1,8 +1,14 @@
 """Requests no page can answer sensibly get a 400 or 413 with a plain reason, and ordinary ones pass untouched."""
 
+import contextlib
 import io
 import os
+import socket
+import subprocess
+import sys
+import time
 import timeit
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +18,7 @@ from PIL import Image
 
 from briefs.models import Photo
 from core.hostile_input import request_problem
+from tests.varnish import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +36,7 @@ def anonymous() -> Client:
         ("topics=a%00", "NUL character"),
         ("series=%E4", "not UTF-8"),  # "ä" as Latin-1, from an old site's link
         ("q=%C0%AF", "not UTF-8"),
-        ("q=" + "x" * 5000, "longer than 4096 bytes"),
+        ("q=" + "x" * 40_000, "longer than 32768 bytes"),
     ],
 )
 def test_a_query_string_no_page_can_read_is_a_400_that_says_why(query, reason):
@@ -187,3 +194,51 @@ def test_staff_requests_above_the_request_limit_are_refused_too(staff_client, se
 
 def test_a_content_length_that_is_not_a_number_is_a_400():
     assert anonymous().generic("POST", SUBSCRIBE, b"", CONTENT_LENGTH="lots").status_code == 400
+
+
+def test_gunicorn_answers_413_to_a_200_mb_upload_before_it_is_sent(tmp_path):
+    """Through the real server: the 413 arrives after the headers and a first 64 KB, not after 200 MB."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",  # an anonymous refusal reads no database
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.1)
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(
+                b"POST /newsletter/subscribe/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=xyz\r\n"
+                b"Content-Length: 209715200\r\n\r\n"
+                b'--xyz\r\nContent-Disposition: form-data; name="email"\r\n\r\n' + b"a" * 65536
+            )
+            answer = connection.recv(65536)
+            elapsed = time.monotonic() - started
+            # The rest of the answer, until gunicorn closes the connection (it may reset it instead, having
+            # left the body unread).
+            with contextlib.suppress(OSError):
+                while chunk := connection.recv(65536):
+                    answer += chunk
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert elapsed < 5

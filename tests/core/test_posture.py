@@ -76,6 +76,27 @@ def test_hsts_preload_is_only_sent_when_the_operator_asks_for_it():
     assert asked["preload"] is True
 
 
+def test_a_production_setup_without_preload_passes_check_deploy():
+    """Leaving preload off is the default, so ``check --deploy --fail-level WARNING`` (as CI runs it) stays clean."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "SECRET_KEY": "a-production-like-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "briefs.example.org",
+        "SITE_URL": "https://briefs.example.org",
+        "EMAIL_HOST": "smtp.example.org",
+        "DATABASE_URL": "postgres://briefs@127.0.0.1:5432/briefs",  # the checks do not connect
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    clean = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr
+    flagged = subprocess.run(
+        command, cwd=ROOT, env={**env, "SOCIAL_LINKS": "X=javascript:alert(1)"}, capture_output=True, text=True
+    )
+    assert flagged.returncode != 0
+    assert "core.W001" in flagged.stderr
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims width x height pixels: a few dozen bytes that would take gigabytes to decode."""
 

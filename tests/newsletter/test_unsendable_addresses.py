@@ -100,3 +100,18 @@ def test_staff_adding_one_subscriber_are_told_too(staff_client, smtp_server):
     assert "U+200E LEFT-TO-RIGHT MARK" in response.content.decode()
     assert not Subscriber.objects.exists()
     assert smtp_server.messages == []
+
+
+def test_staff_changing_an_address_to_an_unsendable_one_are_told_too(staff_client):
+    subscriber = Subscriber.objects.create(email="reader@example.org")
+    url = reverse("admin:newsletter_subscriber_change", args=[subscriber.pk])
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}
+    data.update(email="reader@example.org\u202e", series=[], topics=[])
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.email == "reader@example.org"
