@@ -154,7 +154,23 @@ CACHES = {
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     ),
+    # Pieces of pages made once per content version: menus, footer, cards, filter lists, counts (core/fragments.py).
+    "fragments": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "fragments",
+        }
+        if os.environ.get("REDIS_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "policy-briefs-fragments",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    ),
 }
+# core/fragments.py: on unless FRAGMENT_CACHE=0 (to measure or debug what the pieces cost when made each time).
+FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", True)
 
 # Public pages (core/caching.py): how long browsers (max-age) and shared caches such as Varnish or a CDN
 # (s-maxage) may keep them, and how long a shared cache may serve an expired copy while it fetches a fresh one.
