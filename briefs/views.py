@@ -228,18 +228,39 @@ PREVIEW_STATES = {
 }
 
 
+def brief_links(request, brief: Brief, *, is_preview: bool) -> tuple:
+    """The previous and next briefs in the series, related briefs and more by the authors (three queries).
+
+    For a live brief they are found once per content version: finding
+    related briefs counts shared topics across every published brief, the
+    dearest part of the page. (A preview's are found each time: its draft
+    topics and byline are not what the version covers.)
+    """
+
+    def find():
+        previous_brief, next_brief = (None, None) if is_preview else brief.neighbours()
+        published = Brief.objects.published().select_related("series").defer("search_vector", "summary")
+        related = list(published.related_to(brief))
+        more_by_authors = list(published.by_authors_of(brief, exclude=[other.pk for other in related]))
+        return previous_brief, next_brief, related, more_by_authors
+
+    if is_preview:
+        return find()
+    return fragment(request, "brief-links", brief.pk, make=find, timely=True)
+
+
 def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
     """Everything the brief page shows, in a fixed number of queries whatever the brief's size."""
-    previous_brief, next_brief = (None, None) if is_preview else brief.neighbours()
+    previous_brief, next_brief, related, more_by_authors = brief_links(request, brief, is_preview=is_preview)
     absolute_url = request.build_absolute_uri(brief.get_absolute_url())
     image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
     pdf_url = "" if is_preview or not pdf_available() else request.build_absolute_uri(brief.get_pdf_url())
-    published = Brief.objects.published().select_related("series").defer("search_vector", "summary")
-    related = list(published.related_to(brief))
     citation = Citation.of(brief, url=absolute_url) if brief.published_at else None
     return {
         "brief": brief,
         "is_preview": is_preview,
+        # The preview banner, drafts and staff's edit links are never kept (templates/briefs/brief_detail.html).
+        "cacheable": not is_preview,
         "preview_state": PREVIEW_STATES.get(brief.status, brief.status),
         "previous_brief": previous_brief,
         "next_brief": next_brief,
@@ -249,7 +270,7 @@ def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
         "pdf_url": pdf_url,
         "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
         "related_briefs": related,
-        "more_by_authors": list(published.by_authors_of(brief, exclude=[other.pk for other in related])),
+        "more_by_authors": more_by_authors,
         "citations": formatted_citations(citation) if citation else [],
         "json_ld": [
             brief_json_ld(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url),
