@@ -70,7 +70,7 @@ def fragment(request, name: str, *vary, make: Callable, timely: bool = False):
     if _fresh(entry, now):
         return entry[0]
     value = make()
-    cache.set(key, (value, published_set_expiry() if timely else None), timeout=TIMEOUT)
+    cache.set(key, (value, request_published_set_expiry(request) if timely else None), timeout=TIMEOUT)
     return value
 
 
@@ -91,6 +91,15 @@ def fragments_many(request, name: str, items: dict, *, make: Callable[[list], di
         cache.set_many({keys[item_id]: (value, None) for item_id, value in made.items()}, timeout=TIMEOUT)
         found.update(made)
     return found
+
+
+def request_published_set_expiry(request):
+    """``published_set_expiry()``, asked once per request."""
+    if request is None:
+        return published_set_expiry()
+    if not hasattr(request, "_published_set_expiry"):
+        request._published_set_expiry = published_set_expiry()
+    return request._published_set_expiry
 
 
 def published_set_expiry():
