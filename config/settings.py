@@ -154,20 +154,14 @@ CACHES = {
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     ),
-    # Pieces of pages made once per content version: menus, footer, cards, filter lists, counts (core/fragments.py).
-    "fragments": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": "fragments",
-        }
-        if os.environ.get("REDIS_URL")
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "policy-briefs-fragments",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
-    ),
+    # Pieces of pages made once per content version (core/fragments.py). Always each process's own memory, even
+    # with Redis: their keys include the version, so a local copy is never stale, and a dozen Redis round trips
+    # a page cost more than making the pieces once per process.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "policy-briefs-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 # core/fragments.py: on unless FRAGMENT_CACHE=0 (to measure or debug what the pieces cost when made each time).
 FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", True)

@@ -87,6 +87,11 @@ def test_a_brief_withdrawn_or_edited_while_live_is_never_shown_as_it_was(fragmen
     assert "Soon withdrawn" not in page
     assert "Kept in view, corrected" in page
 
+    section = kept.sections.first()
+    section.body = "<p>A sentence added after publication.</p>"
+    section.save()
+    assert "A sentence added after publication." in Client().get(kept.get_absolute_url()).content.decode()
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_brief_dated_a_minute_ahead_appears_when_its_minute_comes(fragments_on, time_machine):
