@@ -1,5 +1,6 @@
 """Public pages: the dashboard, brief pages and the series/topic/author listings."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -255,7 +256,23 @@ def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
     absolute_url = request.build_absolute_uri(brief.get_absolute_url())
     image_url = request.build_absolute_uri(brief.header_photo.image.url) if brief.header_photo else ""
     pdf_url = "" if is_preview or not pdf_available() else request.build_absolute_uri(brief.get_pdf_url())
-    citation = Citation.of(brief, url=absolute_url) if brief.published_at else None
+
+    # Drawn only into parts of the page kept per change and content version (brief_detail.html): worked out
+    # when such a part is made, not on every request.
+    @functools.cache
+    def citations():
+        return formatted_citations(Citation.of(brief, url=absolute_url)) if brief.published_at else []
+
+    @functools.cache
+    def json_ld():
+        return [
+            brief_json_ld(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url),
+            breadcrumbs_json_ld(
+                [(brief.series.name, brief.series.get_absolute_url()), (brief.title, brief.get_absolute_url())],
+                absolute=request.build_absolute_uri,
+            ),
+        ]
+
     return {
         "brief": brief,
         "is_preview": is_preview,
@@ -268,18 +285,14 @@ def brief_page_context(request, brief: Brief, *, is_preview: bool) -> dict:
         "canonical_url": absolute_url,
         "image_url": image_url,
         "pdf_url": pdf_url,
-        "share_links": share_links(url=absolute_url, title=brief.title, image_url=image_url),
+        "share_links": functools.cache(lambda: share_links(url=absolute_url, title=brief.title, image_url=image_url)),
         "related_briefs": related,
         "more_by_authors": more_by_authors,
-        "citations": formatted_citations(citation) if citation else [],
-        "json_ld": [
-            brief_json_ld(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url),
-            breadcrumbs_json_ld(
-                [(brief.series.name, brief.series.get_absolute_url()), (brief.title, brief.get_absolute_url())],
-                absolute=request.build_absolute_uri,
-            ),
-        ],
-        "citation_tags": citation_meta_tags(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url),
+        "citations": citations,
+        "json_ld": json_ld,
+        "citation_tags": functools.cache(
+            lambda: citation_meta_tags(brief, absolute=request.build_absolute_uri, pdf_url=pdf_url)
+        ),
     }
 
 
