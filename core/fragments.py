@@ -2,11 +2,12 @@
 
 Most of what a page shows changes only when an editor changes something: the
 menus and footer, a brief's card, the filter bar's lists of authors and years,
-the number of published briefs. Each is kept in the "fragments" cache under a
-key that includes the site's content version (core/content_version.py), which
-every change that purges the proxies bumps once it commits. So a piece is
-made once per version and never outlives a change: after a bump every key is
-new, and the old entries simply age out.
+the number of published briefs. Each is kept in the "fragments" cache (each
+process's own memory) under a key that includes the site's content version
+(core/content_version.py), which every change that purges the proxies bumps
+once it commits. So a piece is made once per version and process and never
+outlives a change: after a bump every key is new, and the old entries simply
+age out.
 
 Values that follow the published set (counts, lists, related briefs) can also
 go stale without any edit, when a brief published with a date a few minutes
