@@ -186,7 +186,17 @@ CACHES = {
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     ),
+    # Pieces of pages made once per content version (core/fragments.py). Always each process's own memory, even
+    # with Redis: their keys include the version, so a local copy is never stale, and a dozen Redis round trips
+    # a page cost more than making the pieces once per process.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "policy-briefs-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
+# core/fragments.py: on unless FRAGMENT_CACHE=0 (to measure or debug what the pieces cost when made each time).
+FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", True)
 
 # Public pages (core/caching.py): how long browsers (max-age) and shared caches such as Varnish or a CDN
 # (s-maxage) may keep them, and how long a shared cache may serve an expired copy while it fetches a fresh one.

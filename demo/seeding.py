@@ -440,8 +440,9 @@ def briefs_write(plans: list[PlannedBrief]) -> None:
     BriefAuthor.objects.bulk_create(bylines, batch_size=BATCH_SIZE)
     topic_link.objects.bulk_create(topic_links, batch_size=BATCH_SIZE)
     BriefResource.objects.bulk_create(resource_links, batch_size=BATCH_SIZE)
-    # bulk_create sends no signals, so the search index is brought up to date here.
+    # bulk_create sends no signals, so the search index and reading times are brought up to date here.
     search_index_refresh(brief_ids=[plan.brief.pk for plan in plans])
+    Brief.objects.filter(pk__in=[plan.brief.pk for plan in plans]).reading_minutes_refresh()
 
 
 def demo_seed(*, briefs: int = DEMO_BRIEFS, site_name: str = "Meridian Policy Forum", now=None) -> SeedReport:

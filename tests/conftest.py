@@ -34,6 +34,8 @@ def _test_settings(settings, tmp_path):
     # The page cache follows changes once they commit; most tests change data inside a transaction that is
     # rolled back instead, so they run without it. tests/caching/ tests it with real commits.
     settings.PAGE_CACHE = False
+    # Likewise the fragments of pages (core/fragments.py); tests/briefs/test_speed.py tests them with real commits.
+    settings.FRAGMENT_CACHE = False
     settings.CONTENT_VERSION_FILE = tmp_path / "content-version"
     for alias in settings.CACHES:
         caches[alias].clear()

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from briefs.models import Brief, Series
+from briefs.models import Brief, Section, Series
 from tests.factories import BriefFactory, SeriesFactory, published_brief
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +267,38 @@ def test_publishing_a_published_brief_again_is_refused():
         Brief.objects.get(pk=brief.pk).publish(by=None)
     assert Brief.objects.get(pk=brief.pk).number == 1
     assert brief.series.briefs.count() == 1
+
+
+def test_the_reading_time_follows_the_sections_as_they_are_written_changed_and_removed(client):
+    """Readers see "N min read" for the text as it is now: adding, editing or removing a section changes it."""
+    brief = published_brief(sections=0, summary="A short summary.")
+    assert Brief.objects.get(pk=brief.pk).reading_minutes == 1
+
+    long_text = "<p>" + "word " * 900 + "</p>"
+    section = brief.sections.create(heading="Analysis", body=long_text, sort_order=0)
+    assert Brief.objects.get(pk=brief.pk).reading_minutes == 5  # 903 words at 220 a minute
+    assert "5 min read" in client.get(brief.get_absolute_url()).content.decode()
+
+    section.body = "<p>" + "word " * 2000 + "</p>"
+    section.save()
+    assert Brief.objects.get(pk=brief.pk).reading_minutes == 10
+
+    section.delete()
+    assert Brief.objects.get(pk=brief.pk).reading_minutes == 1
+
+
+def test_reading_times_of_bulk_written_briefs_are_brought_up_to_date_in_three_queries(django_assert_num_queries):
+    """Briefs imported with bulk writes (the demo seeding) still show the right reading time."""
+    briefs = [published_brief(sections=0) for _ in range(3)]
+
+    Section.objects.bulk_create(
+        [Section(brief=brief, heading="Body", body="<p>" + "word " * 700 + "</p>") for brief in briefs]
+    )
+    Brief.objects.filter(pk__in=[brief.pk for brief in briefs]).update(reading_minutes=1)
+
+    with django_assert_num_queries(3):  # the briefs, their sections, one UPDATE
+        Brief.objects.filter(pk__in=[brief.pk for brief in briefs]).reading_minutes_refresh()
+
+    assert set(
+        Brief.objects.filter(pk__in=[brief.pk for brief in briefs]).values_list("reading_minutes", flat=True)
+    ) == {4}
