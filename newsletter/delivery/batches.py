@@ -60,12 +60,20 @@ class Batch:
 
 
 def batch_claim(*, campaign_id: int, token: str, size: int) -> list[Delivery]:
+    """Take up to ``size`` due deliveries of a sending campaign (``batch_take``) and return them (``batch_read``)."""
+    if not batch_take(campaign_id=campaign_id, token=token, size=size):
+        return []
+    return batch_read(token=token)
+
+
+def batch_take(*, campaign_id: int, token: str, size: int) -> int:
     """Take up to ``size`` due deliveries of a campaign that is sending, marked with this batch's ``token``.
 
     The rows are picked (and on PostgreSQL locked, skipping rows another
-    worker is claiming) and then updated in one short transaction; they are
-    read back by their token, so only what this worker really claimed is
-    returned. (A single UPDATE with a LIMIT … FOR UPDATE SKIP LOCKED subquery
+    worker is claiming) and then updated in one short transaction. Returns
+    how many were claimed; ``batch_read`` reads them back by their token (so
+    only what this worker really claimed), a step of its own so that a
+    connection lost while reading claims nothing more. (A single UPDATE with a LIMIT … FOR UPDATE SKIP LOCKED subquery
     is not safe: PostgreSQL may run the subquery more than once and claim
     more rows than asked for.)
     """
@@ -76,16 +84,22 @@ def batch_claim(*, campaign_id: int, token: str, size: int) -> list[Delivery]:
     with transaction.atomic():
         # Read, not locked: a lock on the shared campaign row would make the other workers wait.
         if not Campaign.objects.sending().filter(pk=campaign_id).exists():
-            return []
+            return 0
         # Abandoned claims (rare) first, then the queue in order: each query walks the
         # (campaign, status, id) index and stops at ``size`` rows.
         ids = list(queue.abandoned(now).values_list("pk", flat=True)[:size])
         ids += queue.due(now).values_list("pk", flat=True)[: size - len(ids)]
         if not ids:
-            return []
-        Delivery.objects.filter(pk__in=ids).claimable(now).update(
-            status=Delivery.Status.SENDING, claimed_by=token, claimed_until=now + lease_length()
+            return 0
+        return (
+            Delivery.objects.filter(pk__in=ids)
+            .claimable(now)
+            .update(status=Delivery.Status.SENDING, claimed_by=token, claimed_until=now + lease_length())
         )
+
+
+def batch_read(*, token: str) -> list[Delivery]:
+    """The deliveries claimed with ``token``, with what sending them needs."""
     return list(
         Delivery.objects.filter(claimed_by=token, status=Delivery.Status.SENDING)
         .select_related("subscriber")

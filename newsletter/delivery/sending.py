@@ -21,9 +21,10 @@ from ..models import Campaign, Delivery, Subscriber
 from .batches import (
     Batch,
     DeliveryNotes,
-    batch_claim,
+    batch_read,
     batch_record,
     batch_renew,
+    batch_take,
     lease_length,
     notes_session_reset,
 )
@@ -255,12 +256,13 @@ def campaign_deliver(
                 break
             batches += 1
             token = f"{worker[:28]}:{batches}"
-            deliveries = db_retry(
-                lambda token=token, size=size: batch_claim(campaign_id=campaign_id, token=token, size=size),
+            claimed = db_retry(
+                lambda token=token, size=size: batch_take(campaign_id=campaign_id, token=token, size=size),
                 what="claiming a batch",
             )
-            if not deliveries:
+            if not claimed:
                 break
+            deliveries = db_retry(lambda token=token: batch_read(token=token), what="reading a batch")
             batch = Batch(deliveries, token=token)
             notes = DeliveryNotes(batch)
             leases.held(token)
