@@ -413,3 +413,26 @@ def test_the_watch_ends_once_the_task_moved_on_or_the_campaign_is_done(queued_on
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         assert campaign_watch(campaign_id=campaign.pk, token=campaign.task_token) == "ended"
     assert default_task_backend.results == []
+
+
+@pytest.mark.django_db
+def test_with_the_default_lease_a_campaign_whose_worker_died_is_carried_on_within_two_minutes(queued_only, settings):
+    """With the default NEWSLETTER_LEASE_SECONDS, the watch queues a new task under two minutes after a worker dies."""
+    assert settings.NEWSLETTER_LEASE_SECONDS == 60, "the default"
+    make_subscribers(2)
+    campaign = make_campaign()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        campaign_send_now(campaign=campaign)
+        campaign.refresh_from_db()
+        # The task runs, renews its lease twice, and its worker is killed right after the second renewal.
+        for _ in range(2):
+            clock.shift(timedelta(seconds=20))
+            Campaign.objects.filter(pk=campaign.pk).update(task_lease_until=timezone.now() + timedelta(seconds=60))
+        died_at = timezone.now()
+        found = ""
+        while found != "replaced":
+            watch = [result for result in default_task_backend.results if result.task.name == "watch_campaign"][-1]
+            clock.move_to(watch.task.run_after)
+            found = campaign_watch(campaign_id=campaign.pk, token=campaign.task_token)
+        assert timezone.now() - died_at < timedelta(minutes=2)
+    assert default_task_backend.results[-1].task.name == "send_campaign"
