@@ -421,9 +421,9 @@ class ProgressReport:
 def campaign_progress_report(*, campaign: Campaign) -> ProgressReport:
     """How far a campaign has gone, how long the rest should take and why emails failed (three queries at most).
 
-    The counts are read from the deliveries, which the sending engine
-    records after each batch: they trail what the SMTP server has received
-    by one batch (NEWSLETTER_BATCH_SIZE) at most.
+    The counts are read from the deliveries, which the sending engine notes
+    as sent one by one (other outcomes after each batch): the sent count
+    trails what the SMTP server has received by one message at most.
     """
     phase = campaign.status
     if campaign.status == Campaign.Status.SENDING and campaign.recipients_count is None:

@@ -4,6 +4,7 @@ Part of the sending engine; see docs/delivery.md.
 """
 
 import functools
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -133,8 +134,8 @@ class DeliveryNotes:
     def __init__(self, batch: Batch):
         self.batch = batch
         self.pending: list | None = None  # the note not written yet: its values, then the delivery's id
-        self._session = None  # the DB-API connection whose session was set up
-        self.note_sql, self.check_sql = _notes_sql(db_connection.vendor)
+        self._session = None  # the DB-API connection whose session was set up for this batch
+        self.statements = _notes_statements(db_connection.vendor)
 
     def sent(self, delivery: Delivery) -> None:
         """Note that ``delivery`` went out (written before the next message is sent, or by ``flush``)."""
@@ -146,12 +147,12 @@ class DeliveryNotes:
         params = [delivery.pk, self.batch.token, Delivery.Status.SENDING]
         with db_connection.cursor() as cursor:
             self._session_setup(cursor)
-            if self.pending and db_connection.vendor == "postgresql":
-                cursor.execute(f"WITH note AS ({self.note_sql}) {self.check_sql}", self.pending + params)
+            if self.pending and "note_check" in self.statements:
+                cursor.execute(self.statements["note_check"], self.pending + params)
             else:
                 if self.pending:
-                    cursor.execute(self.note_sql, self.pending)
-                cursor.execute(self.check_sql, params)
+                    cursor.execute(self.statements["note"], self.pending)
+                cursor.execute(self.statements["check"], params)
             row = cursor.fetchall()  # all, so the statement is finished and holds no read snapshot
         self._written()
         return row[0][0] if row else None
@@ -161,7 +162,7 @@ class DeliveryNotes:
         if self.pending:
             with db_connection.cursor() as cursor:
                 self._session_setup(cursor)
-                cursor.execute(self.note_sql, self.pending)
+                cursor.execute(self.statements["note"], self.pending)
             self._written()
 
     def _written(self) -> None:
@@ -170,11 +171,20 @@ class DeliveryNotes:
             self.pending = None
 
     def _session_setup(self, cursor) -> None:
-        if db_connection.vendor != "postgresql" or db_connection.connection is self._session:
+        """PostgreSQL: commits that do not wait for the disk; the statements prepared, again after a reconnection."""
+        session = db_connection.connection
+        if db_connection.vendor != "postgresql" or session is self._session:
             return
-        # Again after every reconnection: the setting belongs to the session.
-        cursor.execute("SET synchronous_commit TO OFF")
-        self._session = db_connection.connection
+        cursor.execute("SET synchronous_commit TO OFF")  # until notes_session_reset
+        if session not in _prepared_sessions:
+            for name, (types, sql) in _postgresql_statements().items():
+                cursor.execute(f"PREPARE {name} ({types}) AS {sql}")
+            _prepared_sessions.add(session)
+        self._session = session
+
+
+# The DB-API connections on which the statements are prepared (they last as long as the connection).
+_prepared_sessions = weakref.WeakSet()
 
 
 def notes_session_reset() -> None:
@@ -184,9 +194,8 @@ def notes_session_reset() -> None:
             cursor.execute("RESET synchronous_commit")
 
 
-@functools.cache
-def _notes_sql(vendor: str) -> tuple[str, str]:
-    """The note and the check, as SQL with placeholders (built once: an ORM query per message would cost more)."""
+def _notes_sql() -> tuple[str, str]:
+    """The note and the check, as SQL with placeholders."""
     quote = db_connection.ops.quote_name
     meta = Delivery._meta
     table, pk = quote(meta.db_table), quote(meta.pk.column)
@@ -203,6 +212,46 @@ def _notes_sql(vendor: str) -> tuple[str, str]:
         f" WHERE d.{pk} = %s AND d.{column['claimed_by']} = %s AND d.{column['status']} = %s"
     )
     return note, check
+
+
+@functools.cache
+def _postgresql_statements() -> dict[str, tuple[str, str]]:
+    """The statements PostgreSQL prepares once per connection: name → (parameter types, SQL with $n).
+
+    Planning the check's join took 0.4 ms a time against 0.1 ms to run it
+    prepared, more than the rest of the database work for a message.
+    """
+    note, check = _notes_sql()
+    note_types, check_types = "text, integer, text, timestamptz, bigint", "bigint, text, text"
+
+    def numbered(sql: str, first: int = 1) -> str:
+        parts = sql.split("%s")
+        return "".join(part + (f"${first + n}" if n < len(parts) - 1 else "") for n, part in enumerate(parts))
+
+    return {
+        "newsletter_note": (note_types, numbered(note)),
+        "newsletter_check": (check_types, numbered(check)),
+        "newsletter_note_check": (
+            f"{note_types}, {check_types}",
+            f"WITH note AS ({numbered(note)}) {numbered(check, 6)}",
+        ),
+    }
+
+
+@functools.cache
+def _notes_statements(vendor: str) -> dict[str, str]:
+    """What to execute for "note", "check" and (PostgreSQL) "note_check", with %s placeholders.
+
+    Built once: an ORM query per message would cost more than the lookup.
+    On SQLite the driver keeps its own prepared statements.
+    """
+    if vendor != "postgresql":
+        note, check = _notes_sql()
+        return {"note": note, "check": check}
+    return {
+        name.removeprefix("newsletter_"): f"EXECUTE {name} ({', '.join(['%s'] * len(types.split(',')))})"
+        for name, (types, _) in _postgresql_statements().items()
+    }
 
 
 def _campaign_status_locked(campaign_id: int) -> str | None:

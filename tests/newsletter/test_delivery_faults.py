@@ -268,8 +268,9 @@ def test_a_worker_whose_database_connections_are_cut_for_20_seconds_finishes_the
 
 
 # Pieces of SQL that tell the sending engine's statements apart.
-CHECK = " d INNER JOIN "  # is the delivery still mine, the subscriber subscribed (with the previous note on PostgreSQL)
-NOTE = '"attempts" = %s, "message_id" = %s'  # a sent message's note
+# Is the delivery still mine, the subscriber subscribed (on PostgreSQL, prepared; with the previous note if any):
+CHECK = (" d INNER JOIN ", "EXECUTE newsletter_check (", "EXECUTE newsletter_note_check (")
+NOTE = ('"attempts" = %s, "message_id" = %s', "EXECUTE newsletter_note (")  # a sent message's note
 CLAIM = 'SET "status" = %s, "claimed_by" = %s'  # claiming a batch
 RECORD = ("= v.claim", 'AND "claimed_by" = %s')  # recording a batch's other outcomes (PostgreSQL, SQLite)
 
@@ -340,7 +341,7 @@ def test_a_campaign_whose_database_drops_out_while_sending_reaches_everyone_once
 ):
     """Connections lost at each kind of step mid-send (check, note, claim, record): everyone gets one email."""
     campaign = sending_campaign(12)
-    failing = [FailFirst(CHECK, times=2), FailFirst(NOTE, times=2), FailFirst(CLAIM, times=1)]
+    failing = [FailFirst(*CHECK, times=2), FailFirst(*NOTE, times=2), FailFirst(CLAIM, times=1)]
     with (
         connection.execute_wrapper(failing[0]),
         connection.execute_wrapper(failing[1]),
