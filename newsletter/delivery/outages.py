@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import Error, InterfaceError, OperationalError
 from django.db import connection as db_connection
 
 logger = logging.getLogger(__name__)
@@ -64,5 +64,5 @@ def _close_broken_connection() -> None:
     """Drop the connection so that the next query opens a new one (closing a dead one may fail too)."""
     try:
         db_connection.close()
-    except DatabaseError:
+    except Error:
         logger.debug("Closing the broken database connection failed", exc_info=True)

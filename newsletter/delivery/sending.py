@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import DatabaseError
+from django.db import Error as DatabaseDriverError
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -282,7 +282,7 @@ def campaign_deliver(
             logger.debug("Closing the SMTP connection failed", exc_info=True)
         try:
             notes_session_reset()
-        except DatabaseError:  # a broken connection is dropped anyway
+        except DatabaseDriverError:  # a broken connection is dropped anyway
             logger.debug("Resetting the database session failed", exc_info=True)
     run.superseded = leases.superseded
     run.finished = db_retry(lambda: campaign_finish_if_done(campaign_id=campaign_id), what="finishing the campaign")
