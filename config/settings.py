@@ -421,10 +421,24 @@ PERMISSIONS_POLICY = dict.fromkeys(
 NEWSLETTER_UNSUBSCRIBE_MAILTO = os.environ.get(
     "NEWSLETTER_UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">").strip()
 )
-# Deliveries a worker claims and records at a time. Smaller batches mean
-# fewer possible duplicates if a worker is killed outright mid-batch (see
-# docs/delivery.md); larger ones mean fewer database writes.
+# Deliveries a worker claims at a time (each sent message is noted on its own
+# either way, see docs/delivery.md); larger batches mean fewer claims.
 NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "100"))
+# Crash-safe sending (docs/delivery.md). A worker holds what it sends for this
+# many seconds and renews the hold every third of it while alive; when a worker
+# dies, any running worker takes its campaign over once the hold runs out (a few
+# seconds after). It must be at least 1.5 times EMAIL_TIMEOUT (start-up fails
+# otherwise): one message may take that long between two renewals. A database
+# that stops answering is waited out for up to NEWSLETTER_DB_PATIENCE_SECONDS
+# before the task gives up.
+NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_LEASE_SECONDS", "60"))
+NEWSLETTER_DB_PATIENCE_SECONDS = int(os.environ.get("NEWSLETTER_DB_PATIENCE_SECONDS", "600"))
+_shortest_lease = 1.5 * int(os.environ.get("EMAIL_TIMEOUT", "30"))
+if os.environ.get("EMAIL_HOST") and _shortest_lease > NEWSLETTER_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "NEWSLETTER_LEASE_SECONDS must be at least 1.5 times EMAIL_TIMEOUT, or a slow message could let a second "
+        "worker send the same deliveries again."
+    )
 # Sending or scheduling a campaign asks staff to confirm how many it reaches;
 # above this many recipients they type the number instead of pressing a button.
 NEWSLETTER_CONFIRM_TYPED_ABOVE = int(os.environ.get("NEWSLETTER_CONFIRM_TYPED_ABOVE", "1000"))

@@ -23,6 +23,7 @@ yet) the campaign waits, and ``brief_went_live`` sends it right after
 
 import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,7 +39,14 @@ from django.utils.formats import date_format, number_format
 
 from briefs.models import Brief
 
-from .delivery import CampaignEmail, DeliveryRun, campaign_deliver, deliveries_skip_if_cancelled
+from .delivery import (
+    CampaignEmail,
+    DeliveryRun,
+    campaign_deliver,
+    db_retry,
+    deliveries_skip_if_cancelled,
+    lease_length,
+)
 from .models import Campaign, Delivery, DeliveryProgress, Subscriber
 from .queue import task_enqueue
 
@@ -53,6 +61,8 @@ TASK_SECONDS = 120
 # Waits before trying an unreachable SMTP server again: 30 s, 1, 2, 4 … minutes, at most 15.
 SERVER_RETRY_FIRST = timedelta(seconds=30)
 SERVER_RETRY_LONGEST = timedelta(minutes=15)
+# A campaign's watch looks this long after its task's lease ends, so that a live task has renewed it by then.
+WATCH_SLACK = timedelta(seconds=2)
 
 SENDABLE = (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
 
@@ -411,9 +421,9 @@ class ProgressReport:
 def campaign_progress_report(*, campaign: Campaign) -> ProgressReport:
     """How far a campaign has gone, how long the rest should take and why emails failed (three queries at most).
 
-    The counts are read from the deliveries, which the sending engine
-    records after each batch: they trail what the SMTP server has received
-    by one batch (NEWSLETTER_BATCH_SIZE) at most.
+    The counts are read from the deliveries, which the sending engine notes
+    as sent one by one (other outcomes after each batch): the sent count
+    trails what the SMTP server has received by one message at most.
     """
     phase = campaign.status
     if campaign.status == Campaign.Status.SENDING and campaign.recipients_count is None:
@@ -458,15 +468,39 @@ def deliveries_failure_groups(*, campaign_id: int) -> list[tuple[str, int]]:
     return sorted(groups.items(), key=lambda item: (-item[1], item[0]))[:FAILURE_GROUPS_SHOWN]
 
 
-def campaign_process(*, campaign_id: int, retry: int = 0, follow_up: bool = True) -> DeliveryRun | None:
+def campaign_process(
+    *, campaign_id: int, retry: int = 0, follow_up: bool = True, token: str = ""
+) -> DeliveryRun | None:
     """The background step: start a due campaign, address it once, send, and queue the next step.
 
     Returns what was sent, or None if the campaign had nothing to do (not
-    due yet, cancelled, already sent). With ``follow_up=False`` (the cron
-    safety net) no next step is queued: the task chain, if any, queues its
-    own, and a cron run that queued one every time would start another chain
-    on each run.
+    due yet, cancelled, already sent) or this task was replaced by a newer
+    one (its ``token`` is no longer the campaign's). With ``follow_up=False``
+    (the cron safety net) no next step is queued: the task chain, if any,
+    queues its own, and a cron run that queued one every time would start
+    another chain on each run.
     """
+    if token and not db_retry(lambda: _task_hold(campaign_id=campaign_id, token=token), what="starting a task"):
+        logger.info("Campaign %s: task %s was replaced by a newer one; it stops.", campaign_id, token)
+        return None
+    run = db_retry(lambda: _campaign_prepare(campaign_id=campaign_id), what="preparing the campaign")
+    if run is not None:
+        run = campaign_deliver(campaign_id=campaign_id, max_seconds=TASK_SECONDS, task_token=token)
+        if run.failed:
+            db_retry(subscribers_stamp_bounced, what="noting bounced addresses")
+    queued = False
+    if follow_up and run is not None and not run.superseded:
+        queued = db_retry(
+            lambda: _enqueue_next_step(campaign_id=campaign_id, run=run, retry=retry), what="queueing the next step"
+        )
+    if token and not queued and not (run is not None and run.superseded):
+        # Nothing more to do for now (sent, cancelled, waiting for a brief): the watch need not look any more.
+        db_retry(lambda: _task_release(campaign_id=campaign_id, token=token), what="ending a task")
+    return run
+
+
+def _campaign_prepare(*, campaign_id: int) -> DeliveryRun | None:
+    """Start a due scheduled campaign and address a sending one; an empty run if there is sending to do, else None."""
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         return None
@@ -479,12 +513,51 @@ def campaign_process(*, campaign_id: int, retry: int = 0, follow_up: bool = True
         return None
     if campaign.recipients_count is None:
         deliveries_create(campaign=campaign)
-    run = campaign_deliver(campaign_id=campaign_id, max_seconds=TASK_SECONDS)
-    if run.failed:
-        subscribers_stamp_bounced()
-    if follow_up:
-        _enqueue_next_step(campaign_id=campaign_id, run=run, retry=retry)
-    return run
+    return DeliveryRun()
+
+
+def _task_hold(*, campaign_id: int, token: str) -> bool:
+    """Start the lease of the task holding ``token``; False if the campaign has passed to a newer task."""
+    until = timezone.now() + lease_length()
+    return bool(Campaign.objects.filter(pk=campaign_id, task_token=token).update(task_lease_until=until))
+
+
+def _task_release(*, campaign_id: int, token: str) -> None:
+    Campaign.objects.filter(pk=campaign_id, task_token=token).update(task_token="", task_lease_until=None)
+
+
+def campaign_watch(*, campaign_id: int, token: str) -> str:
+    """Make sure the campaign's sending task (the one holding ``token``) is alive; queue a new one if it died.
+
+    A worker killed outright (``kill -9``, a lost machine) leaves its task
+    marked running for good, and nothing queues the next step. So every
+    sending task is queued with a watch, due just after its lease would end:
+    while the task lives it renews its lease and the watch looks again
+    later; once the task has queued its next step (a new token) or finished,
+    the watch ends; if the lease ran out, the task is taken for dead and a
+    new one is queued (``campaign_enqueue``, with a new token, so the old
+    task stops if it was only stalled). What the watch found: "ended",
+    "alive" or "replaced".
+    """
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update()
+            .filter(pk=campaign_id, task_token=token)
+            .values("status", "task_lease_until")
+            .first()
+        )
+        if campaign is None:
+            return "ended"  # the task queued its next step, or finished
+        if campaign["status"] not in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING):
+            _task_release(campaign_id=campaign_id, token=token)
+            return "ended"
+        lease_until = campaign["task_lease_until"]
+        if lease_until is not None and lease_until > timezone.now():
+            task_enqueue("watch_campaign", run_after=lease_until + WATCH_SLACK, campaign_id=campaign_id, token=token)
+            return "alive"
+        logger.warning("Campaign %s: its sending task %s stopped without a word; queueing another.", campaign_id, token)
+        campaign_enqueue(campaign_id=campaign_id)
+    return "replaced"
 
 
 def subscribers_stamp_bounced() -> int:
@@ -494,30 +567,43 @@ def subscribers_stamp_bounced() -> int:
     )
 
 
-def _enqueue_next_step(*, campaign_id: int, run: DeliveryRun, retry: int) -> None:
+def _enqueue_next_step(*, campaign_id: int, run: DeliveryRun, retry: int) -> bool:
+    """Queue the task's next step, if there is one; True if queued."""
     now = timezone.now()
     if run.server_error:
         wait = min(SERVER_RETRY_FIRST * 2**retry, SERVER_RETRY_LONGEST)
-        campaign_enqueue(campaign_id=campaign_id, at=now + wait, retry=retry + 1)
-    elif not run.finished and run.next_due is not None:
+        return campaign_enqueue(campaign_id=campaign_id, at=now + wait, retry=retry + 1)
+    if not run.finished and run.next_due is not None:
         # Continue now if the run stopped for time, otherwise when the next retry is due.
-        campaign_enqueue(
+        return campaign_enqueue(
             campaign_id=campaign_id, at=run.next_due if run.next_due > now else None, progressed=run.handled > 0
         )
+    return False
 
 
-def campaign_enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, progressed: bool = True) -> None:
-    """Queue the sending task, at a later time where the task backend can defer work.
+def campaign_enqueue(*, campaign_id: int, at: datetime | None = None, retry: int = 0, progressed: bool = True) -> bool:
+    """Queue the sending task, at a later time where the task backend can defer work, with its watch.
 
     The database backend (production) can; the immediate backend used in
     tests cannot, and runs the task inside this call. There, a follow-up that
     has to wait is left to ``manage.py send_scheduled_campaigns`` (or a
     test), and a follow-up without progress is not queued, so a campaign
     cannot loop on itself.
+
+    The task gets a new token, which makes it the one task that carries the
+    campaign on (an older one still queued stops when it sees another
+    token), and a lease until a little after its start; its watch
+    (``campaign_watch``) is queued first, for when that lease ends, so a
+    worker dying at any point in here or in the task still leaves something
+    queued that carries the campaign on. True if the task was queued.
     """
     if at is None and not progressed:
-        return
-    task_enqueue("send_campaign", run_after=at, campaign_id=campaign_id, retry=retry)
+        return False
+    token = uuid.uuid4().hex
+    start = at or timezone.now()
+    task_enqueue("watch_campaign", run_after=start + lease_length() + WATCH_SLACK, campaign_id=campaign_id, token=token)
+    Campaign.objects.filter(pk=campaign_id).update(task_token=token, task_lease_until=start + lease_length())
+    return task_enqueue("send_campaign", run_after=at, campaign_id=campaign_id, retry=retry, token=token)
 
 
 def campaigns_process_due() -> list[int]:

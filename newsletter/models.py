@@ -308,6 +308,12 @@ class Campaign(models.Model):
     recipients_count = models.PositiveIntegerField(
         null=True, blank=True, editable=False, help_text="Subscribers the campaign was addressed to."
     )
+    # The one sending task that may carry the campaign on (newsletter.campaigns:
+    # older tasks find another token and stop), and until when it counts as
+    # alive: renewed while it sends, set past its start while it waits. Once that
+    # time passes, its watch task queues a new one (docs/delivery.md).
+    task_token = models.CharField(max_length=32, blank=True, editable=False)
+    task_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CampaignQuerySet.as_manager()
 

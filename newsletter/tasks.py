@@ -8,19 +8,20 @@ immediate backend runs them inside the call that queues them.
 
 import logging
 
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
+from django.utils import timezone
 
 from .alerts import digest_run
-from .campaigns import campaign_process
+from .campaigns import campaign_process, campaign_watch
 from .services import subscribers_send_confirmations
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def send_campaign(campaign_id: int, retry: int = 0) -> dict | None:
+def send_campaign(campaign_id: int, retry: int = 0, token: str = "") -> dict | None:
     """Send (or continue sending) a campaign; queues its own follow-up while work remains."""
-    run = campaign_process(campaign_id=campaign_id, retry=retry)
+    run = campaign_process(campaign_id=campaign_id, retry=retry, token=token)
     if run is None:
         return None
     return {
@@ -31,6 +32,39 @@ def send_campaign(campaign_id: int, retry: int = 0) -> dict | None:
         "server_error": run.server_error,
         "finished": run.finished,
     }
+
+
+class WorkerDiedError(Exception):
+    """What a send task that died with its worker shows as its error."""
+
+
+# Ahead of other queued work: a campaign whose worker died waits for this.
+@task(priority=10)
+def watch_campaign(campaign_id: int, token: str) -> str:
+    """Queue the campaign's sending task again if the one holding ``token`` died (see campaigns.campaign_watch)."""
+    found = campaign_watch(campaign_id=campaign_id, token=token)
+    if found == "replaced":
+        _mark_dead_task_failed(token=token)
+    return found
+
+
+def _mark_dead_task_failed(*, token: str) -> None:
+    """Show the dead task as failed rather than running for ever (django-tasks-db has no such recovery itself)."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another task backend
+        return
+    DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        task_path=send_campaign.module_path,
+        args_kwargs__kwargs__token=token,
+    ).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{WorkerDiedError.__module__}.{WorkerDiedError.__qualname__}",
+        traceback="The worker running this task stopped without a word (killed, or its machine lost); "
+        "the campaign's watch queued another task to carry on.",
+    )
 
 
 @task()

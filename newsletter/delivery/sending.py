@@ -13,13 +13,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import connection as db_connection
+from django.db import Error as DatabaseDriverError
 from django.db.models import Min, Q
 from django.utils import timezone
 
 from ..models import Campaign, Delivery, Subscriber
-from .batches import LEASE, Batch, batch_claim, batch_record
+from .batches import (
+    Batch,
+    DeliveryNotes,
+    batch_read,
+    batch_record,
+    batch_renew,
+    batch_take,
+    lease_length,
+    notes_session_reset,
+)
 from .messages import CampaignEmail
+from .outages import db_retry
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +57,7 @@ class DeliveryRun:
     server_error: str = ""
     finished: bool = False
     stopped_early: bool = False
+    superseded: bool = False
     next_due: datetime | None = None
 
     @property
@@ -108,31 +119,66 @@ def _open(mailer) -> None:
         raise _ServerUnavailableError(f"Could not open the SMTP connection: {text}") from error
 
 
-def _send_batch(batch: Batch, *, email: CampaignEmail, mailer, run: DeliveryRun) -> None:
-    """Send each claimed delivery, noting the outcome on the in-memory row."""
+class _Leases:
+    """Keeps a live worker's claims (its batch, and the campaign's task lease) from running out.
+
+    Each is renewed once a third of the lease has passed, by the wall clock
+    the claims are written in, and before each message, so a claim never
+    lapses while its worker is alive and sending. ``superseded`` turns true
+    when the campaign's task lease was given to another task (this one was
+    taken for dead): that run stops after its batch.
+    """
+
+    def __init__(self, *, campaign_id: int, task_token: str):
+        self.campaign_id = campaign_id
+        self.task_token = task_token
+        self.batch_token = ""
+        self.renew_at = None
+        self.superseded = False
+
+    def held(self, batch_token: str) -> None:
+        """A new batch was claimed just now (with a full lease)."""
+        self.batch_token = batch_token
+        self.renew_at = self.renew_at or timezone.now() + lease_length() / 3
+
+    def renew_if_due(self) -> None:
+        now = timezone.now()
+        if self.renew_at is not None and now < self.renew_at:
+            return
+        until = now + lease_length()
+        if self.batch_token:
+            db_retry(lambda: batch_renew(token=self.batch_token, until=until), what="renewing a batch's claims")
+        if self.task_token:
+            renewed = db_retry(
+                lambda: Campaign.objects.filter(pk=self.campaign_id, task_token=self.task_token).update(
+                    task_lease_until=until
+                ),
+                what="renewing the campaign's task lease",
+            )
+            if not renewed and not self.superseded:
+                logger.warning("Campaign %s: another task carries it on now; this one stops.", self.campaign_id)
+                self.superseded = True
+        self.renew_at = now + lease_length() / 3
+
+
+def _send_batch(batch: Batch, *, email: CampaignEmail, mailer, run: DeliveryRun, notes: DeliveryNotes, leases) -> None:
+    """Send each claimed delivery, noting each sent message at once and the other outcomes on the in-memory row."""
     now = timezone.now()
-    # The status is read with one prepared primary-key query per message:
-    # building an ORM query each time would cost more than the lookup.
-    status_sql, _ = Subscriber.objects.filter(pk=0).order_by().values_list("status").query.sql_with_params()
-    # A slow server (each message up to the SMTP timeout) could make a batch
-    # outlive its lease, and another worker would send the rest again: past
-    # half the lease, stop and hand what is left back to the queue.
-    hand_back_at = batch.deliveries[0].claimed_until - LEASE / 2 if batch.deliveries else None
-    for position, delivery in enumerate(batch.deliveries):
-        if position and timezone.now() >= hand_back_at:
-            logger.info("Batch slow to send: %s deliveries go back to the queue.", len(batch.deliveries) - position)
-            break
+    for delivery in batch.deliveries:
+        leases.renew_if_due()
         subscriber = delivery.subscriber
-        # Read again right before sending (one primary-key lookup): someone
-        # who unsubscribed while this batch was going out gets nothing.
-        with db_connection.cursor() as cursor:
-            cursor.execute(status_sql, [subscriber.pk])
-            row = cursor.fetchall()  # all, so the statement is finished and holds no read snapshot
-        subscriber.status = row[0][0] if row else None
+        # Read again right before sending (one primary-key lookup, which also
+        # writes the previous message's note): someone who unsubscribed while
+        # this batch was going out gets nothing, and a delivery another worker
+        # took over (this one stalled past its lease) is left to it.
+        status = db_retry(lambda delivery=delivery: notes.check(delivery), what="checking a subscriber")
+        if status is None:
+            batch.lost.add(delivery.pk)
+            continue
+        subscriber.status = status
         if subscriber.status != Subscriber.Status.SUBSCRIBED:
             delivery.status = Delivery.Status.SKIPPED
-            left = subscriber.get_status_display().lower() if subscriber.status else "deleted"
-            delivery.last_error = f"Not sent: subscriber is {left}."
+            delivery.last_error = f"Not sent: subscriber is {subscriber.get_status_display().lower()}."
             batch.done.add(delivery.pk)
             run.skipped += 1
             continue
@@ -161,6 +207,7 @@ def _send_batch(batch: Batch, *, email: CampaignEmail, mailer, run: DeliveryRun)
             delivery.message_id = message_id
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
+            notes.sent(delivery)
             if subscriber.hard_bounces:
                 # Bounces count only in a row: a delivered email clears them.
                 batch.bounce_reset.append(subscriber.pk)
@@ -175,17 +222,21 @@ def campaign_deliver(
     batch_size: int | None = None,
     max_seconds: float | None = None,
     worker: str | None = None,
+    task_token: str = "",
 ) -> DeliveryRun:
     """Send the due deliveries of a sending campaign; safe to run in several workers at once.
 
     Stops when nothing is due, after ``limit`` deliveries or ``max_seconds``
-    (so a task hands the worker back now and then), or when the SMTP server
-    is unavailable. Marks the campaign sent once every delivery is settled.
+    (so a task hands the worker back now and then), when the SMTP server is
+    unavailable, or when the campaign's task lease (held with
+    ``task_token``, if given) passed to another task. Marks the campaign
+    sent once every delivery is settled. Database errors are waited out
+    (``db_retry``).
     """
     worker = worker or uuid.uuid4().hex
     batch_size = batch_size or settings.NEWSLETTER_BATCH_SIZE
     run = DeliveryRun()
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    campaign = db_retry(lambda: Campaign.objects.filter(pk=campaign_id).first(), what="reading the campaign")
     if campaign is None or campaign.status != Campaign.Status.SENDING:
         run.finished = campaign is not None and campaign.status == Campaign.Status.SENT
         return run
@@ -193,35 +244,57 @@ def campaign_deliver(
     mailer = mailers.default
     started = time.monotonic()
     batches = 0
+    leases = _Leases(campaign_id=campaign_id, task_token=task_token)
     try:
         while True:
             size = batch_size if limit is None else min(batch_size, limit - run.handled)
             if size <= 0 or (max_seconds is not None and time.monotonic() - started >= max_seconds):
                 run.stopped_early = True
                 break
-            batches += 1
-            deliveries = batch_claim(campaign_id=campaign_id, token=f"{worker[:28]}:{batches}", size=size)
-            if not deliveries:
+            leases.renew_if_due()
+            if leases.superseded:
                 break
-            batch = Batch(deliveries)
+            batches += 1
+            token = f"{worker[:28]}:{batches}"
+            claimed = db_retry(
+                lambda token=token, size=size: batch_take(campaign_id=campaign_id, token=token, size=size),
+                what="claiming a batch",
+            )
+            if not claimed:
+                break
+            deliveries = db_retry(lambda token=token: batch_read(token=token), what="reading a batch")
+            batch = Batch(deliveries, token=token)
+            notes = DeliveryNotes(batch)
+            leases.held(token)
             try:
-                _send_batch(batch, email=email, mailer=mailer, run=run)
+                _send_batch(batch, email=email, mailer=mailer, run=run, notes=notes, leases=leases)
             except _ServerUnavailableError as error:
                 run.server_error = str(error)
                 logger.warning("Campaign %s: SMTP server unavailable, will retry: %s", campaign_id, error)
                 break
             finally:
                 # Also on SystemExit/KeyboardInterrupt: what was sent is recorded as sent.
-                batch_record(batch=batch, campaign_id=campaign_id)
+                _batch_close(batch, notes=notes, campaign_id=campaign_id)
     finally:
         try:
             mailer.close()
         except Exception:  # an already broken connection needs no goodbye
             logger.debug("Closing the SMTP connection failed", exc_info=True)
-    run.finished = campaign_finish_if_done(campaign_id=campaign_id)
+        try:
+            notes_session_reset()
+        except DatabaseDriverError:  # a broken connection is dropped anyway
+            logger.debug("Resetting the database session failed", exc_info=True)
+    run.superseded = leases.superseded
+    run.finished = db_retry(lambda: campaign_finish_if_done(campaign_id=campaign_id), what="finishing the campaign")
     if not run.finished:
-        run.next_due = deliveries_next_due(campaign_id=campaign_id)
+        run.next_due = db_retry(lambda: deliveries_next_due(campaign_id=campaign_id), what="finding the next due time")
     return run
+
+
+def _batch_close(batch: Batch, *, notes: DeliveryNotes, campaign_id: int) -> None:
+    """Write the last note and the batch's other outcomes, and give back what was not attempted."""
+    db_retry(notes.flush, what="noting a sent message")
+    db_retry(lambda: batch_record(batch=batch, campaign_id=campaign_id), what="recording a batch")
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:

@@ -84,8 +84,12 @@ def test_sending_returns_at_once_and_leaves_the_work_to_the_task_worker(settings
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENDING and campaign.started_at is not None
     assert not campaign.deliveries.exists()
-    [queued] = default_task_backend.results
-    assert queued.task.name == "send_campaign" and queued.kwargs == {"campaign_id": campaign.pk, "retry": 0}
+    watch, queued = default_task_backend.results
+    token = campaign.task_token
+    assert queued.task.name == "send_campaign"
+    assert queued.kwargs == {"campaign_id": campaign.pk, "retry": 0, "token": token}
+    # A watch that queues the work again should the worker running it die (test_delivery_faults.py).
+    assert watch.task.name == "watch_campaign" and watch.kwargs == {"campaign_id": campaign.pk, "token": token}
 
 
 def test_campaign_that_is_not_ready_cannot_be_sent():
@@ -198,6 +202,11 @@ def test_preview_shows_the_email_with_example_links():
     assert "<script" not in preview.html, "the intro is sanitised"
 
 
+def sending_tasks() -> list:
+    """The sending tasks queued on the dummy backend (each comes with a watch, see test_delivery_faults.py)."""
+    return [result for result in default_task_backend.results if result.task.name == "send_campaign"]
+
+
 def test_worker_tries_again_later_while_the_mail_server_is_down(settings, smtp_server):
     """With the mail server down, the task queues itself for later, waiting longer each time."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
@@ -211,7 +220,7 @@ def test_worker_tries_again_later_while_the_mail_server_is_down(settings, smtp_s
     campaign_process(campaign_id=campaign.pk, retry=0)
     campaign_process(campaign_id=campaign.pk, retry=3)
 
-    first, later = default_task_backend.results
+    first, later = sending_tasks()
     assert first.kwargs["retry"] == 1 and later.kwargs["retry"] == 4
     assert timedelta(seconds=25) < first.task.run_after - before < timedelta(seconds=60)
     assert later.task.run_after - before > timedelta(minutes=3)
@@ -229,7 +238,7 @@ def test_worker_comes_back_when_a_retry_is_due(settings, smtp_server):
 
     campaign_process(campaign_id=campaign.pk)
 
-    [follow_up] = default_task_backend.results
+    [follow_up] = sending_tasks()
     assert follow_up.task.run_after == campaign.deliveries.get().next_attempt_at
 
 
@@ -270,12 +279,12 @@ def test_cron_runs_do_not_multiply_the_queued_tasks(settings, smtp_server):
     smtp_server.reject(busy.email, 450)
     campaign = make_campaign()
     campaign_send_now(campaign=campaign)
-    [chain] = default_task_backend.results
+    [chain] = sending_tasks()
 
     for _ in range(3):
         call_command("send_scheduled_campaigns", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
-    assert default_task_backend.results == [chain]
+    assert sending_tasks() == [chain]
     assert campaign.deliveries.get().attempts == 1, "the cron run did try to send"
 
 

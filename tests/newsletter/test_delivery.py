@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from newsletter.campaigns import campaign_process, campaign_send_now, deliveries_create
-from newsletter.delivery import HARD_BOUNCE_LIMIT, LEASE, campaign_deliver
+from newsletter.delivery import HARD_BOUNCE_LIMIT, campaign_deliver, lease_length
 from newsletter.models import Campaign, Delivery, Subscriber
 from tests.factories import PhotoFactory, published_brief
 from tests.newsletter.campaign_support import (
@@ -175,13 +175,15 @@ def test_deliveries_of_a_killed_worker_are_taken_over_when_its_lease_runs_out(sm
     readers = make_subscribers(4)
     campaign = start_sending(make_campaign())
     claimed = campaign.deliveries.filter(subscriber__in=readers[:2])
-    claimed.update(status=Delivery.Status.SENDING, claimed_by="dead-worker", claimed_until=timezone.now() + LEASE)
+    claimed.update(
+        status=Delivery.Status.SENDING, claimed_by="dead-worker", claimed_until=timezone.now() + lease_length()
+    )
 
     first = campaign_deliver(campaign_id=campaign.pk)
     assert first.sent == 2 and not first.finished, "the live claim is respected"
     assert first.next_due is not None
 
-    with time_machine.travel(timezone.now() + LEASE + timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + lease_length() + timedelta(seconds=1)):
         second = campaign_deliver(campaign_id=campaign.pk)
 
     assert second.sent == 2 and second.finished
@@ -189,14 +191,14 @@ def test_deliveries_of_a_killed_worker_are_taken_over_when_its_lease_runs_out(sm
 
 
 def test_a_slow_mail_server_never_lets_a_second_worker_resend_a_batch(smtp_server, settings):
-    """A batch that goes slowly stops at half its lease and hands the rest back, so no claim runs out mid-send."""
+    """A batch that goes slowly renews its claims as it goes, so none runs out while its worker is still sending."""
     readers = make_subscribers(6)
     campaign = start_sending(make_campaign())
     settings.MAILERS = {
         "default": {**settings.MAILERS["default"], "BACKEND": "tests.newsletter.campaign_support.SlowBackend"}
     }
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        SlowBackend.traveller, SlowBackend.step, SlowBackend.exposed = traveller, LEASE / 5, []
+        SlowBackend.traveller, SlowBackend.step, SlowBackend.exposed = traveller, lease_length() / 5, []
         run = campaign_deliver(campaign_id=campaign.pk, batch_size=6)
 
     assert SlowBackend.exposed == [], "no message was sent on a claim another worker could take over"
