@@ -15,7 +15,8 @@ with ``wrk`` (``apt-get install -y wrk``; 16 connections, ``--duration`` s):
 * hello: a bare Django view with no middleware and no database (bench/wsgi.py):
   the framework floor on this machine;
 * uncached: ``PAGE_CACHE=0`` (fragments in Redis, as in production);
-* app cache: ``PAGE_CACHE=1`` with Redis (``redis://127.0.0.1:6379/9``);
+* app cache: ``PAGE_CACHE=1`` with Redis (``redis://127.0.0.1:6379/9``), and
+  again without ``REDIS_URL`` (each worker's memory, the default without a proxy);
 * Varnish: deploy/varnish/default.vcl on a free port (tests/varnish.py) in
   front of the uncached app, warmed with one request per page;
 * static: Varnish serving static/css/site.css (36 KB, the size of a page):
@@ -275,15 +276,23 @@ def run(database_url: str, options) -> None:
     with Gunicorn({**base_env, "PAGE_CACHE": "1"}) as app:
         for name, path in pages.items():
             results[f"{name} app cache"] = measure(app.url + path, app=app)
-            print(row(f"{name}, app page cache", results[f"{name} app cache"]), flush=True)
+            print(row(f"{name}, app page cache (Redis)", results[f"{name} app cache"]), flush=True)
+    # Without REDIS_URL (the default for a site with no proxy) pages are kept in each worker's memory and
+    # the content version in a file: no round trip to another process on a hit.
+    local_env = {name: value for name, value in base_env.items() if name != "REDIS_URL"}
+    with Gunicorn({**local_env, "PAGE_CACHE": "1"}) as app:
+        for name, path in pages.items():
+            results[f"{name} app cache local"] = measure(app.url + path, app=app)
+            print(row(f"{name}, app page cache (memory)", results[f"{name} app cache local"]), flush=True)
 
     hello_result = results["hello"]
     print("\nRatios (targets in brackets)")
     for name in pages:
         cached = results[f"{name} app cache"]["rps"] / hello_result["rps"]
+        cached_local = results[f"{name} app cache local"]["rps"] / hello_result["rps"]
         proxied = results[f"{name} varnish"]["rps"] / results["static"]["rps"]
         print(
-            f"  {name:20} app cache / hello req/s {cached:5.2f}× (≥ 0.9)   "
+            f"  {name:20} app cache / hello req/s: Redis {cached:5.2f}×, memory {cached_local:5.2f}× (≥ 0.9)   "
             f"Varnish / static req/s {proxied:5.2f}× (≥ 0.8)"
         )
     for name in pages:
