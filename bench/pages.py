@@ -25,9 +25,12 @@ with ``wrk`` (``apt-get install -y wrk``; 16 connections, ``--duration`` s):
 CPU per request is the gunicorn workers' CPU (``/proc/<pid>/stat``) plus that
 of the PostgreSQL backends connected to the bench database (and varnishd's for
 the Varnish rows), divided by the requests served. On a shared machine req/s is
-noisy; CPU per request is steadier. Requests to gunicorn carry no
-Accept-Encoding (pages go uncompressed, as in the issue's figures); requests
-through Varnish ask for gzip, as browsers do (Varnish keeps pages gzipped).
+noisy; CPU per request is steadier. Uncached requests carry no
+Accept-Encoding (pages are drawn and sent uncompressed, as in the issue's
+figures); requests for cached pages, from the app's page cache or through
+Varnish, ask for gzip as every browser does, so that what is measured is the
+stored copy a reader is sent (the app keeps it compressed; Varnish keeps
+pages gzipped).
 """
 
 import argparse
@@ -50,6 +53,8 @@ REDIS_URL = "redis://127.0.0.1:6379/9"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 TICK = os.sysconf("SC_CLK_TCK")
 TARGETS_CPU_MS = {"dashboard": 6.0, "brief": 4.5}
+# The bare hello view's CPU per request where the targets above were set.
+ISSUE_HELLO_CPU_MS = 0.28
 GZIP = "Accept-Encoding: gzip"
 
 
@@ -165,10 +170,10 @@ class Measure:
         rows = psql(self.database_url, f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}'")
         return [int(pid) for pid in rows.split()]
 
-    def __call__(self, url: str, *, app=None, varnish=None, warm: int = 20) -> dict:
+    def __call__(self, url: str, *, app=None, varnish=None, gzip: bool = False, warm: int = 20) -> dict:
         # Through Varnish, ask for gzip as every browser does: Varnish keeps pages gzipped and would unzip each
         # one for a client that does not take it. The app is asked for plain pages, as in the issue's figures.
-        headers = [GZIP] if varnish else []
+        headers = [GZIP] if varnish or gzip else []
         for _ in range(warm):
             urllib.request.urlopen(
                 urllib.request.Request(url, headers=dict(h.split(": ") for h in headers)), timeout=10
@@ -275,14 +280,14 @@ def run(database_url: str, options) -> None:
             print(row("static file via Varnish (36 KB)", results["static"]), flush=True)
     with Gunicorn({**base_env, "PAGE_CACHE": "1"}) as app:
         for name, path in pages.items():
-            results[f"{name} app cache"] = measure(app.url + path, app=app)
+            results[f"{name} app cache"] = measure(app.url + path, app=app, gzip=True)
             print(row(f"{name}, app page cache (Redis)", results[f"{name} app cache"]), flush=True)
     # Without REDIS_URL (the default for a site with no proxy) pages are kept in each worker's memory and
     # the content version in a file: no round trip to another process on a hit.
     local_env = {name: value for name, value in base_env.items() if name != "REDIS_URL"}
     with Gunicorn({**local_env, "PAGE_CACHE": "1"}) as app:
         for name, path in pages.items():
-            results[f"{name} app cache local"] = measure(app.url + path, app=app)
+            results[f"{name} app cache local"] = measure(app.url + path, app=app, gzip=True)
             print(row(f"{name}, app page cache (memory)", results[f"{name} app cache local"]), flush=True)
 
     hello_result = results["hello"]
@@ -295,10 +300,19 @@ def run(database_url: str, options) -> None:
             f"  {name:20} app cache / hello req/s: Redis {cached:5.2f}×, memory {cached_local:5.2f}× (≥ 0.9)   "
             f"Varnish / static req/s {proxied:5.2f}× (≥ 0.8)"
         )
+    # The issue's targets were measured beside a hello view costing 0.28 ms; scaled by our hello, a slower
+    # (or busier) machine shows up as such instead of as a slower site.
+    scale = hello_result["cpu_ms"] / ISSUE_HELLO_CPU_MS
+    print(f" hello {hello_result['cpu_ms']:.2f} ms here, {ISSUE_HELLO_CPU_MS} ms where targets were set: ×{scale:.2f}")
     for name in pages:
         cpu = results[f"{name} uncached"]["cpu_ms"]
         target = TARGETS_CPU_MS.get(name)
-        target_text = f"target ≤ {target} ms: {'met' if cpu <= target else 'MISSED'}" if target else "no target"
+        target_text = (
+            f"target ≤ {target} ms: {'met' if cpu <= target else 'MISSED'}; "
+            f"scaled ≤ {target * scale:.2f} ms: {'met' if cpu <= target * scale else 'MISSED'}"
+            if target
+            else "no target"
+        )
         print(f"  {name:20} uncached CPU {cpu:5.2f} ms ({target_text}), {cpu / hello_result['cpu_ms']:5.1f}× hello")
 
 

@@ -190,7 +190,7 @@ CACHES = {
     # with Redis: their keys include the version, so a local copy is never stale, and a dozen Redis round trips
     # a page cost more than making the pieces once per process.
     "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "core.memory_cache.ObjectMemoryCache",
         "LOCATION": "policy-briefs-fragments",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
