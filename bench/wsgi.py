@@ -39,7 +39,13 @@ def application_make():
     if os.environ.get("BENCH_APP") == "hello":
         settings.MIDDLEWARE = []
         settings.ROOT_URLCONF = __name__
-    return WSGIHandler()
+        return WSGIHandler()
+    # The site as config/wsgi.py serves it: the page cache's fast path and the web process's database limits.
+    from core.caching import page_cache_fast_path
+    from core.database import web_process_database_limits
+
+    web_process_database_limits()
+    return page_cache_fast_path(WSGIHandler())
 
 
 application = application_make()

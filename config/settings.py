@@ -74,16 +74,17 @@ if env_bool("DEMO_APP", True):
     INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
+    # Public pages (core/caching.py): a page kept in the page cache is answered here, before anything else
+    # runs; a fresh one gets its caching headers here, after every other middleware has had its say (they
+    # add the security headers, and may add cookies or Vary: Cookie), so the copy it keeps carries them all.
+    # config/wsgi.py answers the same copies even earlier, before Django builds a request.
+    "core.caching.PublicPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy on every answer, and 400 for a NUL in the address, headers or cookies or a query string
     # that is not UTF-8 (core/hostile_input.py), before anything (the page cache included) looks at them.
     "core.permissions_policy.PermissionsPolicyMiddleware",
     "core.hostile_input.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages (core/caching.py): a page kept in the page cache is answered here, before sessions,
-    # authentication and CSRF run; a fresh one gets its caching headers here, after all of them have had
-    # their say (they may add cookies or Vary: Cookie). Below the security headers, which every answer gets.
-    "core.caching.PublicPageMiddleware",
     # Inside the page cache, so that it keeps (and validates) the compressed bytes; outside everything
     # else, so that nothing writes to a body after it is compressed.
     "core.compression.CompressionMiddleware",

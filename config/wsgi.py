@@ -7,6 +7,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
+# Pages in the page cache are answered before Django builds a request (core/caching.py).
+from core.caching import page_cache_fast_path  # noqa: E402 - needs the settings loaded above
+
+application = page_cache_fast_path(application)
+
 # Only the web process: statement timeout and answer deadline for PostgreSQL (core/database.py);
 # management commands (db_worker, migrate) do not load this module and keep no statement timeout.
 from core.database import web_process_database_limits  # noqa: E402 - needs the settings loaded above
