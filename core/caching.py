@@ -49,6 +49,8 @@ PAGE_PARAMETERS = ("q", "series", "topic", "author", "year", "page", "p")
 # The longest value a page reads (a search is cut to 200 characters, and says so).
 MAX_PARAMETER_LENGTH = 200
 PAGE_CACHE_PREFIX = "page:"
+# Where page_cache_fast_path leaves the key and content version it looked up and found no copy for.
+LOOKED_UP = "core.page_cache.looked_up"
 # The tag every public page carries, to purge them all after new code is deployed (manage.py purge_page_caches).
 EVERY_PAGE = "all"
 
@@ -128,13 +130,17 @@ class PublicPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = self.page_key(request)
-        if key is not None:
-            # The version is read before the page is drawn: a change committed while drawing it leaves the
-            # copy stored under the older version, which is then never used.
-            stored, version = self.stored_page(key)
-            if stored is not None:
-                return get_conditional_response(request, etag=stored["ETag"], response=stored) or stored
+        if LOOKED_UP in request.META:
+            # The WSGI fast path looked this page up a moment ago and found no current copy.
+            key, version = request.META[LOOKED_UP]
+        else:
+            key = self.page_key(request)
+            if key is not None:
+                # The version is read before the page is drawn: a change committed while drawing it leaves the
+                # copy stored under the older version, which is then never used.
+                stored, version = self.stored_page(key)
+                if stored is not None:
+                    return get_conditional_response(request, etag=stored["ETag"], response=stored) or stored
         response = self.get_response(request)
         if not getattr(response, "cache_public", False):
             return response
@@ -222,15 +228,19 @@ def page_cache_fast_path(application):
             try:
                 request = WSGIRequest(environ)
                 key = middleware.page_key(request)
-                stored = middleware.stored_page(key)[0] if key is not None else None
+                stored, version = middleware.stored_page(key) if key is not None else (None, None)
             except Exception:  # a bad Host, bad bytes: Django answers those as it always does
-                stored = None
+                key = stored = None
             if stored is not None:
                 response = get_conditional_response(request, etag=stored["ETag"], response=stored) or stored
+                if response.status_code != 304:
+                    response["Content-Length"] = str(len(response.content))  # a HEAD's too: the GET's length
                 body = b"" if request.method == "HEAD" or response.status_code == 304 else response.content
-                response["Content-Length"] = str(len(body)) if response.status_code != 304 else "0"
                 start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
                 return [body]
+            if key is not None:
+                # Handed to PublicPageMiddleware, so a miss costs one lookup, not two.
+                environ[LOOKED_UP] = (key, version)
         return application(environ, start_response)
 
     return fast_path
