@@ -40,11 +40,14 @@ def application_make():
         settings.MIDDLEWARE = []
         settings.ROOT_URLCONF = __name__
         return WSGIHandler()
-    # The site as config/wsgi.py serves it: the page cache's fast path and the web process's database limits.
+    # The site as config/wsgi.py serves it: the page cache's fast path, the web process's database limits and
+    # the content version kept in memory.
     from core.caching import page_cache_fast_path
+    from core.content_version import content_version_keep
     from core.database import web_process_database_limits
 
     web_process_database_limits()
+    content_version_keep()
     return page_cache_fast_path(WSGIHandler())
 
 

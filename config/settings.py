@@ -169,24 +169,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "policy-briefs"}
     ),
     # Whole public pages (core/caching.py), kept apart so that they never crowd out rate-limit counters.
     "pages": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "pages",
         }
         if os.environ.get("REDIS_URL")
         else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Stored pages are immutable tuples (core/caching.py), so they need not be pickled.
+            "BACKEND": "core.memory_cache.ObjectMemoryCache",
             "LOCATION": "policy-briefs-pages",
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     ),
+    # With Redis, each web process's own copies of the pages it has served (core/caching.py): a hit then needs no
+    # round trip, as the content version is kept in memory too (core/content_version.py).
+    "page-copies": {
+        "BACKEND": "core.memory_cache.ObjectMemoryCache",
+        "LOCATION": "policy-briefs-page-copies",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
     # Pieces of pages made once per content version (core/fragments.py). Always each process's own memory, even
     # with Redis: their keys include the version, so a local copy is never stale, and a dozen Redis round trips
     # a page cost more than making the pieces once per process.
@@ -217,6 +225,9 @@ CACHE_PURGE_RETRY_DELAYS = (2, 5, 15, 60, 300, 900)
 # With the local-memory cache, the content version that invalidates cached pages lives in this file, so
 # that every process on the machine (web workers, db_worker) sees a change made by any of them.
 CONTENT_VERSION_FILE = Path(os.environ.get("CONTENT_VERSION_FILE", BASE_DIR / ".content-version"))
+# With Redis, each web process keeps the content version in memory and reads it again this often, instead of on
+# every page; a change shows everywhere within this time, and proxies are purged once it has (0: read every time).
+CONTENT_VERSION_REFRESH_SECONDS = float(os.environ.get("CONTENT_VERSION_REFRESH_SECONDS", "0.05"))
 
 TASKS = {
     "default": {

@@ -3,10 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-PER_PROCESS_CACHES = {
-    "django.core.cache.backends.locmem.LocMemCache",
-    "django.core.cache.backends.dummy.DummyCache",
-}
+from .memory_cache import PER_PROCESS_BACKENDS
 
 
 @register("deployment", deploy=True)
@@ -21,7 +18,7 @@ def production_services_check(app_configs, **kwargs):
                 id="core.E001",
             )
         )
-    if settings.CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+    if settings.CACHES["default"]["BACKEND"] in PER_PROCESS_BACKENDS:
         errors.append(
             Error(
                 "The cache lives in each web process's memory, so rate limits hold per process, not per site.",

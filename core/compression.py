@@ -12,6 +12,7 @@ bytes in the header against BREACH-style guessing of secrets such as form
 tokens; brotli, which has no such padding, is kept for public pages.
 """
 
+import functools
 import re
 
 import brotli
@@ -30,10 +31,14 @@ GZIP_PADDING = 100
 _ACCEPT_ENCODING_PART = re.compile(r"\s*([\w*-]+)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*")
 
 
-def accepted_encodings(request) -> set[str]:
-    """The content codings the request's Accept-Encoding allows (those not refused with q=0)."""
+@functools.lru_cache(maxsize=64)
+def accepted_encodings(accept_encoding: str) -> frozenset[str]:
+    """The content codings an Accept-Encoding header allows (those not refused with q=0).
+
+    Kept per header value: browsers send a handful of distinct ones, and every cached page's key asks.
+    """
     accepted = set()
-    for part in request.META.get("HTTP_ACCEPT_ENCODING", "").lower().split(","):
+    for part in accept_encoding.lower().split(","):
         match = _ACCEPT_ENCODING_PART.fullmatch(part)
         if not match:
             continue
@@ -44,12 +49,13 @@ def accepted_encodings(request) -> set[str]:
         except ValueError:
             continue
         accepted.add(name)
-    return accepted
+    return frozenset(accepted)
 
 
-def preferred_encoding(request, *, public: bool = True) -> str:
-    """The coding a response should have: "br", "gzip" or "" (none); brotli only for ``public`` pages."""
-    accepted = accepted_encodings(request)
+def preferred_encoding(meta, *, public: bool = True) -> str:
+    """The coding a response to a request with ``meta`` (``request.META`` or a WSGI environ) should have:
+    "br", "gzip" or "" (none); brotli only for ``public`` pages."""
+    accepted = accepted_encodings(meta.get("HTTP_ACCEPT_ENCODING", ""))
     if public and "br" in accepted:
         return "br"
     if "gzip" in accepted:
@@ -74,7 +80,7 @@ class CompressionMiddleware:
             return response
         patch_vary_headers(response, ("Accept-Encoding",))
         public = getattr(response, "cache_public", False) and not response.cookies
-        encoding = preferred_encoding(request, public=public)
+        encoding = preferred_encoding(request.META, public=public)
         if encoding == "br":
             compressed = brotli.compress(response.content, quality=BROTLI_QUALITY)
         elif encoding == "gzip":

@@ -31,6 +31,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.http.cookie import parse_cookie
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +70,18 @@ def _encoded_text_problem(raw: bytes, what: str) -> str:
 
 def request_problem(request) -> str:
     """What is wrong with the request's address, headers or cookies, or "" (see the module docstring)."""
-    meta = request.META
+    return environ_problem(request.META)
+
+
+def environ_problem(meta) -> str:
+    """``request_problem`` from the WSGI environ (``request.META``) alone.
+
+    The page cache's fast path (core/caching.py) asks this before Django has built a request, so that a request
+    the guard would refuse never gets a stored page.
+    """
     # Bytes in the path that are not UTF-8 need nothing here: Django escapes them again (%E9), and no route
     # matches them, so they get the 404 page.
-    if "\x00" in request.path_info:
+    if "\x00" in meta.get("PATH_INFO", ""):
         return "The address contains a NUL character."
     query = meta.get("QUERY_STRING", "")
     if query:
@@ -84,8 +93,10 @@ def request_problem(request) -> str:
     for name, value in meta.items():
         if name[:5] in ("HTTP_", "CONTE") and isinstance(value, str) and "\x00" in value:
             return "A header contains a NUL character."
-    # Cookie values may carry a NUL as an escape ("\000") that Django's parser turns into the character.
-    if "HTTP_COOKIE" in meta and any("\x00" in value for value in request.COOKIES.values()):
+    # Cookie values may carry a NUL as an escape ("\\000") that Django's parser turns into the character; only
+    # a header with a backslash can, so the common one is not parsed here.
+    cookie = meta.get("HTTP_COOKIE", "")
+    if "\\" in cookie and any("\x00" in value for value in parse_cookie(cookie).values()):
         return "A cookie contains a NUL character."
     return ""
 

@@ -11,6 +11,17 @@ stored here must therefore be treated as read-only by whoever gets them.
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 
+# Cache backends whose values live in each process's own memory: not shared between web workers, machines or
+# the db_worker (core/checks.py refuses them for rate limits in production; core/content_version.py then keeps
+# the version in a file).
+PER_PROCESS_BACKENDS = frozenset(
+    {
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+        "core.memory_cache.ObjectMemoryCache",
+    }
+)
+
 
 class ObjectMemoryCache(LocMemCache):
     """LocMemCache without the pickling: the same object comes back (see the module docstring)."""

@@ -29,6 +29,7 @@ restarts comes back empty, so it serves nothing stale either way.
 
 import datetime
 import logging
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -38,7 +39,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .content_version import content_version_bump
+from .content_version import content_version_bump, content_version_settle_seconds
 from .queue import task_enqueue
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,13 @@ def cache_purge_now(*, keys: Iterable[str]) -> None:
     content_version_bump()
     if not settings.CACHE_PURGE_URLS:
         return
+    # Not before every web process has seen the bump: a proxy purged sooner could fetch the page from one still
+    # drawing under the older version, and keep that copy for CACHE_S_MAXAGE.
+    not_before = time.time() + content_version_settle_seconds()
     try:
-        task_enqueue(PURGE_TASK, keys=sorted(keys), proxy_urls=list(settings.CACHE_PURGE_URLS), attempt=1)
+        task_enqueue(
+            PURGE_TASK, keys=sorted(keys), proxy_urls=list(settings.CACHE_PURGE_URLS), attempt=1, not_before=not_before
+        )
     except Exception:
         # The change is committed; a purge that cannot even be queued must not turn it into an error page.
         logger.exception("Could not queue the purge of %s; cached pages expire after CACHE_S_MAXAGE.", sorted(keys))
@@ -100,8 +106,11 @@ def proxy_purge(*, proxy_url: str, keys: list[str]) -> str:
     return ""
 
 
-def proxies_purge(*, keys: list[str], proxy_urls: list[str], attempt: int) -> dict:
-    """Purge ``keys`` from each proxy; queue another attempt for those that failed. Returns what happened."""
+def proxies_purge(*, keys: list[str], proxy_urls: list[str], attempt: int, not_before: float = 0.0) -> dict:
+    """Purge ``keys`` from each proxy, no sooner than ``not_before`` (a Unix time); queue another attempt for those
+    that failed. Returns what happened."""
+    # A task is usually picked up later than this anyway; the wait is a fraction of a second at most.
+    time.sleep(max(0.0, min(not_before - time.time(), content_version_settle_seconds())))
     failed = {}
     for proxy_url in proxy_urls:
         if problem := proxy_purge(proxy_url=proxy_url, keys=keys):

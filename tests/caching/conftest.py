@@ -1,12 +1,16 @@
 """Fixtures for the caching tests: the public pages of a small site, a real Varnish, a real task worker."""
 
+import io
 import os
+import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 
+from core.caching import page_cache_fast_path
 from tests.factories import AuthorFactory, SeriesFactory, TopicFactory, published_brief
 from tests.varnish import VarnishProxy, varnish_missing
 
@@ -74,3 +78,43 @@ def varnish(live_server, settings):
     settings.CACHE_PURGE_URLS = [proxy.url]
     yield proxy
     proxy.close()
+
+
+@pytest.fixture
+def wsgi():
+    """A WSGI call that returns (status, headers as a dict, body), with the fast path counting Django's turns."""
+    django_calls = []
+    handler = WSGIHandler()
+
+    def counted(environ, start_response):
+        django_calls.append(environ["PATH_INFO"])
+        return handler(environ, start_response)
+
+    application = page_cache_fast_path(counted)
+
+    def call(path, *, method="GET", **headers):
+        path_info, _, query = path.partition("?")
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path_info,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "testserver",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+        }
+        started = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            started["status"], started["headers"] = status, dict(response_headers)
+
+        body = b"".join(application(environ, start_response))
+        return started["status"], started["headers"], body
+
+    call.django_calls = django_calls
+    return call

@@ -5,13 +5,13 @@ real (``transactional_db``) so that changes bump the content version.
 """
 
 import io
-import sys
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.test import Client
 
-from core.caching import page_cache_fast_path
+from core.caching import request_host
 from tests.factories import published_brief
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,46 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def page_cache_on(settings):
     settings.PAGE_CACHE = True
-
-
-@pytest.fixture
-def wsgi():
-    """A WSGI call that returns (status, headers as a dict, body), with the fast path counting Django's turns."""
-    django_calls = []
-    handler = WSGIHandler()
-
-    def counted(environ, start_response):
-        django_calls.append(environ["PATH_INFO"])
-        return handler(environ, start_response)
-
-    application = page_cache_fast_path(counted)
-
-    def call(path, *, method="GET", **headers):
-        path_info, _, query = path.partition("?")
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path_info,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(),
-            "wsgi.errors": sys.stderr,
-            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
-        }
-        started = {}
-
-        def start_response(status, response_headers, exc_info=None):
-            started["status"], started["headers"] = status, dict(response_headers)
-
-        body = b"".join(application(environ, start_response))
-        return started["status"], started["headers"], body
-
-    call.django_calls = django_calls
-    return call
 
 
 def test_a_cached_page_is_answered_before_django_exactly_as_django_stored_it(wsgi, site):
@@ -108,3 +68,48 @@ def test_django_test_client_and_wsgi_share_one_copy(wsgi, site):
     Client().get("/")
     _, headers, _ = wsgi("/")
     assert headers["X-Page-Cache"] == "hit"
+
+
+def test_a_copy_for_https_is_never_sent_over_plain_http(wsgi, site, settings):
+    """The scheme is part of the key, read from the proxy's header as Django reads it."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    wsgi("/", X_Forwarded_Proto="https")
+    assert wsgi("/", X_Forwarded_Proto="https")[1]["X-Page-Cache"] == "hit"
+    assert wsgi("/")[1]["X-Page-Cache"] == "miss"
+
+
+def test_if_match_and_if_unmodified_since_are_left_to_django(wsgi, site):
+    _, headers, _ = wsgi("/")
+    status, _, _ = wsgi("/", If_Match='"something-else"')
+    assert status.startswith("412")
+    status, _, _ = wsgi("/", If_Match=headers["ETag"])
+    assert status == "200 OK"
+    assert wsgi.django_calls == ["/", "/", "/"]
+
+
+@pytest.mark.parametrize(
+    "meta, forwarded_host",
+    [
+        ({"HTTP_HOST": "testserver"}, False),
+        ({"HTTP_HOST": "testserver:8000"}, False),
+        ({"HTTP_HOST": "evil.example"}, False),
+        ({"HTTP_HOST": "testserver", "HTTP_X_FORWARDED_HOST": "evil.example"}, False),
+        ({"HTTP_HOST": "evil.example", "HTTP_X_FORWARDED_HOST": "testserver"}, True),
+        ({"SERVER_NAME": "testserver", "SERVER_PORT": "80"}, False),
+        ({"SERVER_NAME": "testserver", "SERVER_PORT": "8080"}, False),
+        ({"HTTP_HOST": "testserver:notaport"}, False),
+        ({"HTTP_HOST": ""}, False),
+    ],
+)
+def test_the_key_names_the_host_django_names_or_none_where_django_refuses_it(meta, forwarded_host, settings):
+    """The fast path reads the host without building a request; it must agree with request.get_host()."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.USE_X_FORWARDED_HOST = forwarded_host
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.input": io.BytesIO(), **meta}
+    environ.setdefault("SERVER_NAME", "fallback.invalid")
+    environ.setdefault("SERVER_PORT", "80")
+    try:
+        expected = WSGIRequest(environ).get_host()
+    except DisallowedHost:
+        expected = None
+    assert request_host(environ, "http") == expected

@@ -3,7 +3,7 @@
 A brief scheduled by an editor goes live through whichever worker takes the
 task (SKIP LOCKED: never both), that worker's purge reaches Varnish, and the
 next reader through the proxy, and a reader of either app server directly
-(each with its own page cache), sees it. PostgreSQL only: SQLite has no
+(each with its own copies of pages from the shared Redis), sees it. PostgreSQL only: SQLite has no
 SKIP LOCKED and is not what several machines share.
 """
 
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from tests.varnish import VarnishProxy, free_port
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
 ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 def database_url() -> str:
@@ -83,10 +85,13 @@ def test_two_app_servers_and_two_workers_behind_one_varnish(processes, settings,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "CACHE_PURGE_URLS": varnish.url,
-        "CONTENT_VERSION_FILE": str(tmp_path / "content-version"),
+        # As in production: one Redis for the page cache and the content version, which each app server keeps
+        # in memory (core/content_version.py) and so sees the worker's change a moment after it is made.
+        "REDIS_URL": REDIS_URL,
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PAGE_CACHE": "1",
     }
+    redis.Redis.from_url(REDIS_URL).flushdb()
     for port in app_ports:
         processes(
             f"gunicorn-{port}",
@@ -145,3 +150,4 @@ def test_two_app_servers_and_two_workers_behind_one_varnish(processes, settings,
         assert f"from {varnish.url} (attempt 1)" in logs
     finally:
         varnish.close()
+        redis.Redis.from_url(REDIS_URL).flushdb()
