@@ -167,9 +167,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A Redis that has not answered within this time is treated as away (redis-py would wait 5 s): the page cache
+# then draws the page (core/caching.py) instead of holding every reader up.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 CACHES = {
     "default": (
-        {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": os.environ["REDIS_URL"], "OPTIONS": REDIS_TIMEOUTS}
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "policy-briefs"}
     ),
@@ -179,6 +182,7 @@ CACHES = {
             "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "pages",
+            "OPTIONS": REDIS_TIMEOUTS,
         }
         if os.environ.get("REDIS_URL")
         else {

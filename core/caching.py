@@ -33,6 +33,7 @@ logged, rather than handing one reader's cookie to everybody.
 import functools
 import hashlib
 import logging
+import time
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
@@ -267,8 +268,8 @@ class StoredPage(NamedTuple):
             caches["pages"].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
             if content_version_kept():
                 caches[LOCAL_COPIES].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
-        except CACHE_ERRORS:
-            logger.warning("The page cache cannot be reached; the page was not stored.", exc_info=True)
+        except CACHE_ERRORS as error:
+            _cache_unreachable(error)
             return
         response["X-Page-Cache"] = "miss"
 
@@ -315,10 +316,21 @@ def stored_page(key: str) -> tuple[StoredPage | None, str | None]:
                     caches[LOCAL_COPIES].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
         else:
             copy, version = pages.get(key), content_version()
-    except CACHE_ERRORS:
-        logger.warning("The page cache cannot be reached; pages are drawn for each reader.", exc_info=True)
+    except CACHE_ERRORS as error:
+        _cache_unreachable(error)
         return None, None
     return (copy, version) if _usable(copy, version) else (None, version)
+
+
+_last_unreachable_warning = 0.0
+
+
+def _cache_unreachable(error: Exception) -> None:
+    """Log that the page cache is away, once a minute per process rather than on every page."""
+    global _last_unreachable_warning
+    if time.monotonic() - _last_unreachable_warning > 60:
+        _last_unreachable_warning = time.monotonic()
+        logger.warning("The page cache cannot be reached (%s); pages are drawn for each reader meanwhile.", error)
 
 
 def _usable(copy, version: str) -> bool:

@@ -179,13 +179,22 @@ class _KeptVersion:
         threading.Thread(target=self.renew_forever, args=(generation,), name="content-version", daemon=True).start()
 
     def renew_forever(self, generation: int) -> None:
+        failing = False
         while self.generation == generation and self.thread_pid == os.getpid():
             try:
                 self.renew()
-            except Exception:
-                # Whatever went wrong (Redis away, most likely), the thread must live on: meanwhile the value ages
-                # out and readers ask Redis themselves, drawing pages while it is away.
-                logger.warning("Could not read the content version; trying again.", exc_info=True)
+            except Exception as error:
+                # Whatever went wrong (Redis away or slow, most likely), the thread must live on: meanwhile the
+                # value ages out and readers ask Redis themselves (drawing pages if it does not answer either).
+                if not failing:
+                    logger.warning(
+                        "Cannot read the content version (%s); trying again every %s s.", error, self.interval
+                    )
+                failing = True
+            else:
+                if failing:
+                    logger.warning("The content version can be read again.")
+                failing = False
             time.sleep(self.interval)
 
     def renew(self) -> None:

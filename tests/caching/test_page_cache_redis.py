@@ -8,6 +8,7 @@ process has seen the change; and with Redis away, pages are still drawn.
 """
 
 import http.server
+import socket
 import threading
 import time
 import uuid
@@ -137,8 +138,9 @@ def test_without_keeping_the_version_each_hit_reads_it_with_the_page(redis_pages
     assert commands_processed(redis_pages) - before - 1 == 5
 
 
-def test_with_redis_away_pages_are_still_drawn(settings, client, site, caplog):
-    """A Redis that refuses connections costs the page cache, never the page."""
+def test_with_redis_away_pages_are_still_drawn(settings, client, site, caplog, monkeypatch):
+    """A Redis that refuses connections costs the page cache, never the page; the log says so once a minute."""
+    monkeypatch.setattr("core.caching._last_unreachable_warning", 0.0)
     working = settings.CACHES
     settings.CACHES = {
         **working,
@@ -154,7 +156,31 @@ def test_with_redis_away_pages_are_still_drawn(settings, client, site, caplog):
     finally:
         content_version_keep(0)
         settings.CACHES = working  # the suite's teardown empties every cache
-    assert "The page cache cannot be reached" in caplog.text
+    assert caplog.text.count("The page cache cannot be reached") == 1
+
+
+def test_with_redis_hung_a_reader_waits_half_a_second_not_five(settings, client, site):
+    """A Redis that takes connections but never answers: the page is drawn once REDIS_TIMEOUTS run out."""
+    hung = socket.create_server(("127.0.0.1", 0), backlog=16)  # the kernel accepts; nobody ever answers
+    working = settings.CACHES
+    settings.CACHES = {
+        **working,
+        "pages": {
+            "BACKEND": "core.redis_cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{hung.getsockname()[1]}/0",
+            "OPTIONS": settings.REDIS_TIMEOUTS,
+        },
+    }
+    settings.PAGE_CACHE = True
+    try:
+        started = time.monotonic()
+        response = client.get("/")
+        waited = time.monotonic() - started
+    finally:
+        settings.CACHES = working
+        hung.close()
+    assert response.status_code == 200 and "Grid storage first" in response.text
+    assert 0.4 < waited < 2.0, f"the reader waited {waited:.2f} s"
 
 
 class PurgeRecorder(http.server.BaseHTTPRequestHandler):
