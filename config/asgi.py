@@ -12,3 +12,8 @@ application = get_asgi_application()
 from core.database import web_process_database_limits  # noqa: E402 - needs the settings loaded above
 
 web_process_database_limits()
+
+# Only the web process: the content version kept in memory, renewed by a thread (core/content_version.py).
+from core.content_version import content_version_keep  # noqa: E402 - needs the settings loaded above
+
+content_version_keep()
