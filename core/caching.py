@@ -246,8 +246,9 @@ class PublicPageMiddleware:
 class StoredPage(NamedTuple):
     """A page as the page cache keeps it: the content version it was drawn at, its ETag, headers and bytes.
 
-    A tuple, so that it pickles small for Redis and can be shared as it is in a process's memory; the headers
-    are kept ready for WSGI's ``start_response``, Content-Length included.
+    The shared cache is given it as a plain tuple (``tuple(copy)``), so that what is pickled into Redis names
+    no class of ours and a copy stored by older code is merely skipped; each process's own memory keeps the
+    object. The headers are kept ready for WSGI's ``start_response``, Content-Length included.
     """
 
     version: str
@@ -257,7 +258,9 @@ class StoredPage(NamedTuple):
 
     HIT = ("X-Page-Cache", "hit")
     # What a 304 repeats of the page's headers (as Django's get_conditional_response does).
-    NOT_MODIFIED_HEADERS = frozenset({"cache-control", "content-location", "date", "etag", "expires", "vary"})
+    NOT_MODIFIED_HEADERS = frozenset(
+        {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}
+    )
 
     @classmethod
     def store(cls, key: str, response, *, version: str) -> None:
@@ -265,7 +268,7 @@ class StoredPage(NamedTuple):
         headers.append(("Content-Length", str(len(response.content))))
         copy = cls(version, response["ETag"], tuple(headers), response.content)
         try:
-            caches["pages"].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
+            caches["pages"].set(key, tuple(copy), timeout=settings.CACHE_S_MAXAGE)
             if content_version_kept():
                 caches[LOCAL_COPIES].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
         except CACHE_ERRORS as error:
@@ -306,20 +309,23 @@ def stored_page(key: str) -> tuple[StoredPage | None, str | None]:
         if version_key is not None:
             # The version is kept beside the pages: one round trip to Redis for both.
             found = pages.get_many([key, version_key])
-            copy, version = found.get(key), content_version_from_cache(found.get(version_key))
+            version = content_version_from_cache(found.get(version_key))
+            copy = _current_copy(found.get(key), version)
         elif content_version_kept():
             # Redis, with the version at hand: pages read from Redis once are kept in this process's memory too.
-            version, copy = content_version(), caches[LOCAL_COPIES].get(key)
-            if not _usable(copy, version):
-                copy = pages.get(key)
-                if _usable(copy, version):
+            version = content_version()
+            copy = _current_copy(caches[LOCAL_COPIES].get(key), version)
+            if copy is None:
+                copy = _current_copy(pages.get(key), version)
+                if copy is not None:
                     caches[LOCAL_COPIES].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
         else:
-            copy, version = pages.get(key), content_version()
+            version = content_version()
+            copy = _current_copy(pages.get(key), version)
     except CACHE_ERRORS as error:
         _cache_unreachable(error)
         return None, None
-    return (copy, version) if _usable(copy, version) else (None, version)
+    return copy, version
 
 
 _last_unreachable_warning = 0.0
@@ -333,9 +339,17 @@ def _cache_unreachable(error: Exception) -> None:
         logger.warning("The page cache cannot be reached (%s); pages are drawn for each reader meanwhile.", error)
 
 
-def _usable(copy, version: str) -> bool:
-    # A copy in an older shape (kept in Redis across a deploy) is not used: the page is drawn and stored anew.
-    return isinstance(copy, StoredPage) and copy.version == version
+def _current_copy(entry, version: str) -> StoredPage | None:
+    """``entry`` as a StoredPage if it was stored at ``version`` in today's shape; None otherwise.
+
+    A copy in another shape (stored by older code and kept in Redis across a deploy) is not used: the page is
+    drawn and stored anew.
+    """
+    if isinstance(entry, StoredPage):
+        return entry if entry.version == version else None
+    if isinstance(entry, tuple) and len(entry) == len(StoredPage._fields) and entry[0] == version:
+        return StoredPage._make(entry)
+    return None
 
 
 def page_cache_fast_path(application):

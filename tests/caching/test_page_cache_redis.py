@@ -128,6 +128,19 @@ def test_the_fast_path_answers_from_the_process_copy(kept_version, wsgi, site):
     assert wsgi.django_calls == ["/"]
 
 
+def test_a_copy_left_in_redis_by_older_code_is_drawn_anew(redis_pages, client, site):
+    """After a deploy, a copy in the shape older code stored (version, headers, bytes) is skipped, not a 500."""
+    client.get("/")
+    (stored_key,) = [key.decode() for key in redis_pages.keys("test-pages-*:page:*")]
+    key = stored_key.split(":", 2)[2]  # without Django's "<prefix>:<version>:"
+    caches["pages"].set(key, (content_version(), {"Content-Type": "text/html"}, b"older code"), timeout=60)
+
+    response = client.get("/")
+
+    assert response.status_code == 200 and response.headers["X-Page-Cache"] == "miss"
+    assert "Grid storage first" in response.text
+
+
 def test_without_keeping_the_version_each_hit_reads_it_with_the_page(redis_pages, client, site):
     """Processes that do not keep the version (CONTENT_VERSION_REFRESH_SECONDS=0) are exact: one round trip each."""
     content_version_keep(0)
