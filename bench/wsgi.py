@@ -40,14 +40,11 @@ def application_make():
         settings.MIDDLEWARE = []
         settings.ROOT_URLCONF = __name__
         return WSGIHandler()
-    # The site as config/wsgi.py serves it: the page cache's fast path, the web process's database limits and
-    # the content version kept in memory.
+    # The site as config/wsgi.py serves it: the page cache's fast path, and what only a web process sets up.
     from core.caching import page_cache_fast_path
-    from core.content_version import content_version_keep
-    from core.database import web_process_database_limits
+    from core.web_process import web_process_setup
 
-    web_process_database_limits()
-    content_version_keep()
+    web_process_setup()
     return page_cache_fast_path(WSGIHandler())
 
 

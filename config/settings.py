@@ -81,7 +81,8 @@ MIDDLEWARE = [
     "core.caching.PublicPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy on every answer, and 400 for a NUL in the address, headers or cookies or a query string
-    # that is not UTF-8 (core/hostile_input.py), before anything (the page cache included) looks at them.
+    # that is not UTF-8 (core/hostile_input.py), before anything else looks at them; the page cache, above, asks
+    # the same question (environ_problem) and leaves such requests to this 400.
     "core.permissions_policy.PermissionsPolicyMiddleware",
     "core.hostile_input.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -55,10 +55,16 @@ def two_factor_enrolment_required(user) -> bool:
     return settings.STAFF_2FA_REQUIRED and user.is_superuser and not has_confirmed_device(user)
 
 
+def six_digits(code: str) -> str | None:
+    """A typed code as its six digits ("123 456" as apps show it gives "123456"), or None if it is not one."""
+    code = code.strip().replace(" ", "")
+    return code if code.isdigit() and len(code) == 6 else None
+
+
 def verified_device(user, code: str):
     """The user's confirmed device that accepts ``code``, or None (each wrong code slows that device down)."""
-    code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    code = six_digits(code)
+    if code is None:
         return None
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=True, for_verify=True):
@@ -188,8 +194,8 @@ class StaffAdminSite(admin.AdminSite):
         )
         form = TwoFactorEnrolmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            code = form.cleaned_data["code"].strip().replace(" ", "")
-            if code.isdigit() and len(code) == 6 and pending.verify_token(code):
+            code = six_digits(form.cleaned_data["code"])
+            if code is not None and pending.verify_token(code):
                 pending.confirmed = True
                 pending.save(update_fields=["confirmed"])
                 otp_login(request, pending)

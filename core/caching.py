@@ -304,21 +304,20 @@ def stored_page(key: str) -> tuple[StoredPage | None, str | None]:
 
     The version is None when the cache cannot be reached: the page is then drawn for each reader, not stored.
     """
-    pages, version_key = caches["pages"], content_version_key()
+    pages = caches["pages"]
     try:
-        if version_key is not None:
-            # The version is kept beside the pages: one round trip to Redis for both.
-            found = pages.get_many([key, version_key])
-            version = content_version_from_cache(found.get(version_key))
-            copy = _current_copy(found.get(key), version)
-        elif content_version_kept():
+        if version := content_version_kept():
             # Redis, with the version at hand: pages read from Redis once are kept in this process's memory too.
-            version = content_version()
             copy = _current_copy(caches[LOCAL_COPIES].get(key), version)
             if copy is None:
                 copy = _current_copy(pages.get(key), version)
                 if copy is not None:
                     caches[LOCAL_COPIES].set(key, copy, timeout=settings.CACHE_S_MAXAGE)
+        elif version_key := content_version_key():
+            # The version is kept beside the pages: one round trip to Redis for both.
+            found = pages.get_many([key, version_key])
+            version = content_version_from_cache(found.get(version_key))
+            copy = _current_copy(found.get(key), version)
         else:
             version = content_version()
             copy = _current_copy(pages.get(key), version)

@@ -24,7 +24,7 @@ copies stored under an older version can never become current again.
 
 Reading the version from Redis is a round trip on every page, which costs a
 web worker about 0.1 ms of CPU: a third of a bare "hello" view, and more than
-the rest of a page-cache hit. So a web process (config/wsgi.py calls
+the rest of a page-cache hit. So a web process (core/web_process.py calls
 ``content_version_keep()``) keeps the version in its memory, and a thread of
 its own reads it again every ``CONTENT_VERSION_REFRESH_SECONDS`` (0.05 s). A
 change made anywhere is then seen by every web process within that time; a
@@ -104,16 +104,16 @@ def content_version_from_cache(value: str | None) -> str:
 
 
 def content_version_key() -> str | None:
-    """The key of the version in the pages cache, to read it with a page in one round trip.
+    """The key of the version in the pages cache, to read it with a page in one round trip; None if in a file."""
+    return None if _uses_file() else CACHE_KEY
 
-    None when the version is at hand without one: in a file, or kept in this process's memory.
+
+def content_version_kept() -> str | None:
+    """The version this web process keeps in memory (see the module docstring), or None where it is not kept.
+
+    Where it is, pages are worth keeping in the process's memory too (core/caching.py).
     """
-    return None if _uses_file() or _kept.current() else CACHE_KEY
-
-
-def content_version_kept() -> bool:
-    """Whether this process holds the version in memory (and pages, then, are worth keeping there too)."""
-    return not _uses_file() and _kept.current() is not None
+    return None if _uses_file() else _kept.current()
 
 
 def content_version_keep(refresh_seconds: float | None = None) -> None:
@@ -144,20 +144,27 @@ class _KeptVersion:
         self.value, self.read_at = None, 0.0
         # When this process last bumped the version: a read begun before then must not undo the bump.
         self.bumped_at = 0.0
-        # The process whose thread renews the value, and which thread: a replaced one (or a parent's) ends.
-        self.thread_pid, self.generation = None, 0
+        # Whether this process's thread runs, and which thread is the current one: a replaced one ends.
+        self.thread_started, self.generation = False, 0
+        # Threads do not survive a fork: a forked worker (gunicorn --preload) starts its own.
+        os.register_at_fork(after_in_child=self.forked)
 
     def enable(self, interval: float) -> None:
         with self.lock:
             self.interval = interval
-            self.value, self.thread_pid = None, None
+            self.value, self.thread_started = None, False
             self.generation += 1  # a thread already running ends at its next turn; the next reader starts one
+
+    def forked(self) -> None:
+        self.lock = threading.Lock()  # the parent's may have been held at the fork
+        self.value, self.thread_started = None, False
+        self.generation += 1
 
     def current(self) -> str | None:
         """The kept version, or None if it is not kept here or may be out of date."""
         if not self.interval:
             return None
-        if self.thread_pid != os.getpid():
+        if not self.thread_started:
             self.start()
         if time.monotonic() - self.read_at > self.TRUST_FOR * self.interval:
             return None
@@ -169,18 +176,18 @@ class _KeptVersion:
             self.read_at = self.bumped_at = time.monotonic()
 
     def start(self) -> None:
-        """Start the thread that renews the version, once per process (a forked worker starts its own)."""
+        """Start the thread that renews the version, once per process."""
         with self.lock:
-            if self.thread_pid == os.getpid():
+            if self.thread_started:
                 return
-            self.value, self.thread_pid = None, os.getpid()
+            self.value, self.thread_started = None, True
             self.generation += 1
             generation = self.generation
         threading.Thread(target=self.renew_forever, args=(generation,), name="content-version", daemon=True).start()
 
     def renew_forever(self, generation: int) -> None:
         failing = False
-        while self.generation == generation and self.thread_pid == os.getpid():
+        while self.generation == generation:
             try:
                 self.renew()
             except Exception as error:
@@ -224,6 +231,6 @@ def content_version_bump() -> str:
         os.replace(temporary, path)
     else:
         caches[CACHE_ALIAS].set(CACHE_KEY, version, timeout=None)
-        if _kept.current() is not None:
+        if _kept.thread_started:
             _kept.bumped(version)  # this process's next page is drawn under the new version at once
     return version

@@ -21,7 +21,7 @@ Three limits, so that no request waits on PostgreSQL for long:
   seconds, not one per request. (The callback costs about 3 µs of CPU a query.)
 
 Only the web process gets the last two (``web_process_database_limits``, called
-from config/wsgi.py and config/asgi.py, so runserver and gunicorn alike):
+by core/web_process.py from config/wsgi.py and config/asgi.py):
 ``db_worker``'s batches, migrations and other management commands keep
 PostgreSQL's default of no statement timeout, so long, legitimate work is never
 cut short. ``DATABASE_STATEMENT_TIMEOUT=0`` turns both off, e.g. behind a

@@ -6,8 +6,8 @@ percent-encoded byte that is not UTF-8 turns silently into "�", a 200 MB
 form would be parsed into memory. Rather than defend each view, two small
 middlewares answer such requests with a 400 (or 413) and a plain sentence:
 
-* ``RequestGuardMiddleware`` (right below the security headers, above the
-  page cache) looks at the address, the query string, the headers and the
+* ``RequestGuardMiddleware`` (right below the page cache, which asks the same
+  question before it answers, and the security headers) looks at the address, the query string, the headers and the
   cookies: no NUL anywhere, a query string of UTF-8 text and at most
   ``MAX_QUERY_STRING_BYTES``. It costs a few microseconds: substring searches
   and one decode of the query string.

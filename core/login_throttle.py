@@ -47,8 +47,9 @@ def login_refused_until(*, username: str, address: str) -> datetime.datetime | N
 def login_failure_record(*, username: str, address: str) -> None:
     """Count a wrong password (or code) for ``username`` from ``address``; lock either when it reaches its limit."""
     window = settings.LOGIN_LOCKOUT_SECONDS
-    account_failures = ratelimit_count(key=_account_key(username or ""), window_seconds=window)
-    address_failures = ratelimit_count(key=_address_key(address), window_seconds=window)
+    account_key, address_key = _account_key(username or ""), _address_key(address)
+    account_failures = ratelimit_count(key=account_key, window_seconds=window)
+    address_failures = ratelimit_count(key=address_key, window_seconds=window)
     logger.info(
         "Failed staff login for account %r from %s (%d for the account, %d from the address).",
         username,
@@ -57,8 +58,8 @@ def login_failure_record(*, username: str, address: str) -> None:
         address_failures,
     )
     if account_failures >= settings.LOGIN_FAILURES_PER_ACCOUNT:
-        until = ratelimit_block(key=_account_key(username or ""), seconds=window)
-        ratelimit_reset(key=_account_key(username or ""))
+        until = ratelimit_block(key=account_key, seconds=window)
+        ratelimit_reset(key=account_key)
         logger.warning(
             "Staff login for account %r locked until %s after %d failures (last from %s).",
             username,
@@ -67,8 +68,8 @@ def login_failure_record(*, username: str, address: str) -> None:
             address,
         )
     if address_failures >= settings.LOGIN_FAILURES_PER_ADDRESS:
-        until = ratelimit_block(key=_address_key(address), seconds=window)
-        ratelimit_reset(key=_address_key(address))
+        until = ratelimit_block(key=address_key, seconds=window)
+        ratelimit_reset(key=address_key)
         logger.warning(
             "Staff login from address %s locked until %s after %d failures (last for account %r).",
             address,
